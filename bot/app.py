@@ -1,0 +1,196 @@
+"""The composition root: the only place that picks adapters and opens their clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from openai import AsyncOpenAI
+
+from adapters.feeds import FeedOptions, FeedSource
+from adapters.hugo import HugoBlog, HugoStyle
+from adapters.openai_llm import OpenAIChat
+from adapters.reddit import RedditOptions, RedditSource
+from bot import replay
+from bot.analyse import Analyst, Pricing
+from bot.config import Config
+from bot.models import Collection
+from bot.pipeline import Communities, Outcome, Pipeline, Progress, collect
+from bot.ports import Source
+from bot.prompts import load_prompt
+from bot.select import SelectionRules
+from bot.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Modes:
+    """What a run will do with the configuration at hand, in words for a person."""
+
+    source: str
+    llm: str
+    uses_reddit_api: bool
+    uses_llm: bool
+
+
+class App:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: Progress | None = None,
+    ) -> None:
+        self.config = config
+        self.settings = config.settings
+        self._clock = clock
+        self._progress = progress
+
+    # -- what is configured ---------------------------------------------------
+
+    def modes(self) -> Modes:
+        s, secrets = self.settings, self.config.secrets
+        reddit_api = bool(secrets.reddit_client_id and secrets.reddit_client_secret)
+        source = (
+            f"Reddit API ({s.reddit.oauth_url})"
+            if reddit_api
+            else f"public RSS feeds of {s.reddit.reddit_url} (no Reddit credentials)"
+        )
+        uses_llm = secrets.openai_api_key is not None
+        llm = (
+            f"{s.llm.model} at {s.llm.base_url}"
+            if uses_llm
+            else "none: headline digests (no OPENAI_API_KEY)"
+        )
+        return Modes(source, llm, reddit_api, uses_llm)
+
+    def source(self) -> Source:
+        s, secrets = self.settings.reddit, self.config.secrets
+        if self.modes().uses_reddit_api:
+            assert secrets.reddit_client_id and secrets.reddit_client_secret
+            return RedditSource(
+                RedditOptions(
+                    client_id=secrets.reddit_client_id.get_secret_value(),
+                    client_secret=secrets.reddit_client_secret.get_secret_value(),
+                    user_agent=s.user_agent,
+                    fetch_limit=s.fetch_limit,
+                    oauth_url=s.oauth_url,
+                    reddit_url=s.reddit_url,
+                    timeout_seconds=s.timeout_seconds,
+                )
+            )
+        return FeedSource(FeedOptions(s.reddit_url, s.user_agent, s.timeout_seconds))
+
+    def blog(self, folder: Path | None = None) -> HugoBlog:
+        b = self.settings.blog
+        style = HugoStyle(
+            title=b.title,
+            author=b.author,
+            tags=tuple(b.tags),
+            draft=b.draft,
+            show_toc=b.show_toc,
+            toc_open=b.toc_open,
+            show_reading_time=b.show_reading_time,
+            show_word_count=b.show_word_count,
+            cover_image=b.cover_image,
+            cover_alt=b.cover_alt,
+            cover_hidden=b.cover_hidden,
+            notice=b.notice,
+        )
+        storage = self.settings.storage
+        return HugoBlog(folder or storage.blog_dir, storage.post_filename, style)
+
+    def open_store(self) -> Store:
+        return Store(self.settings.storage.database)
+
+    @asynccontextmanager
+    async def analyst(self, store: Store) -> AsyncIterator[Analyst | None]:
+        """An Analyst over an open client, or None when no API key is set (headline mode)."""
+        key = self.config.secrets.openai_api_key
+        if key is None:
+            yield None
+            return
+        s = self.settings.llm
+        topic_prompt = load_prompt(self.settings.prompts_dir, "topic_analysis")
+        predictions_prompt = load_prompt(self.settings.prompts_dir, "predictions")
+        async with AsyncOpenAI(
+            api_key=key.get_secret_value(),
+            base_url=s.base_url,
+            timeout=s.timeout_seconds,
+            max_retries=s.max_retries,
+        ) as client:
+            llm = OpenAIChat(
+                client,
+                s.model,
+                structured_output=s.structured_output,
+                temperature=s.temperature,
+                max_output_tokens=s.max_output_tokens,
+            )
+            yield Analyst(
+                llm,
+                store,
+                topic_prompt,
+                predictions_prompt,
+                concurrency=s.concurrency,
+                source_budget_tokens=s.source_budget_tokens,
+                pricing=Pricing(s.price_input_per_mtok, s.price_output_per_mtok),
+            )
+
+    # -- jobs -----------------------------------------------------------------
+
+    async def collect(self) -> Collection:
+        r = self.settings.reddit
+        collection = await collect(
+            self.source(), Communities(r.main_subreddit, r.trending_subreddit, r.trending_listing)
+        )
+        if not self.modes().uses_reddit_api:
+            note = "no Reddit credentials: read the public RSS feeds (no scores or flags)"
+            collection = Collection(
+                collection.collected_at,
+                collection.main,
+                collection.trending,
+                (note, *collection.notes),
+            )
+        return collection
+
+    async def generate(
+        self,
+        day: date | None = None,
+        replay_file: Path | None = None,
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> Outcome:
+        replayed = replay.load(replay_file) if replay_file else None
+        if day is None:
+            day = (replayed.collected_at if replayed else self._clock()).astimezone(UTC).date()
+
+        async def gather() -> Collection:
+            return replayed if replayed is not None else await self.collect()
+
+        with closing(self.open_store()) as store:
+            async with self.analyst(store) as analyst:
+                pipeline = Pipeline(
+                    store,
+                    analyst,
+                    model=self.settings.llm.model,
+                    rules=self.rules(),
+                    events=self.settings.predictions.events,
+                    publishers=[self.blog()],
+                    clock=self._clock,
+                    progress=self._progress,
+                )
+                return await pipeline.generate(day, gather, force=force, dry_run=dry_run)
+
+    def rules(self) -> SelectionRules:
+        return SelectionRules(**self.settings.selection.model_dump())
+
+    async def export(
+        self, since: date | None, until: date | None, folder: Path | None = None
+    ) -> list[str]:
+        blog = self.blog(folder)
+        with closing(self.open_store()) as store:
+            digests = [store.load_digest(day) for day in store.digest_days(since, until)]
+        return [await blog.publish(d) for d in digests if d is not None]

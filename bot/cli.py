@@ -1,0 +1,261 @@
+"""`digestbot`: thin commands over bot.app, one per job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from bot import config as config_module
+from bot import replay
+from bot.app import App
+from bot.models import AnalysisStatus, Digest
+from bot.pipeline import Outcome
+from bot.ports import SourceError
+from bot.prompts import PromptError, load_prompt
+
+out = Console()
+err = Console(stderr=True)
+
+
+class RichProgress:
+    """The pipeline's progress as a live display on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task = progress.add_task("starting", total=None)
+
+    def stage(self, description: str) -> None:
+        self._progress.update(self._task, description=description, total=None, completed=0)
+
+    def analysed(self, done: int, total: int) -> None:
+        self._progress.update(self._task, total=total, completed=done)
+
+
+def _load(ctx: click.Context) -> config_module.Config:
+    try:
+        return config_module.load(ctx.obj["config_path"])
+    except config_module.ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-23") from exc
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings file (default: $DIGESTBOT_CONFIG, else ./digestbot.toml if present).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, for debugging.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
+    """A daily digest of a field's news: collected, analysed by an LLM, published."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = {"config_path": config_path}
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the settings."""
+
+
+@config_group.command("check")
+@click.pass_context
+def config_check(ctx: click.Context) -> None:
+    """Say what is configured, what is missing, and what a run will do."""
+    config = _load(ctx)
+    app = App(config)
+    modes = app.modes()
+    s = config.settings
+    out.print(f"config file   {config.path or 'none: built-in defaults'}")
+    out.print(f"sources       {modes.source}")
+    out.print(f"              main r/{s.reddit.main_subreddit}, "
+              f"trending r/{s.reddit.trending_subreddit} ({s.reddit.trending_listing})")
+    out.print(f"LLM           {modes.llm}")
+    out.print(f"database      {s.storage.database}")
+    out.print(f"blog posts    {s.storage.blog_dir / s.storage.post_filename}")
+    missing = []
+    if not modes.uses_reddit_api:
+        missing.append("REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (optional: RSS is used)")
+    if not modes.uses_llm:
+        missing.append("OPENAI_API_KEY (optional: headline digests without it)")
+    for name in missing:
+        out.print(f"[yellow]missing[/]       {name}")
+    problems = 0
+    for prompt in ("topic_analysis", "predictions"):
+        try:
+            template = load_prompt(s.prompts_dir, prompt)
+            out.print(f"prompt        {prompt} v{template.version}")
+        except PromptError as exc:
+            problems += 1
+            out.print(f"[red]broken[/]        {exc}")
+    mode = "full digest" if modes.uses_llm else "headline digest"
+    out.print(f"[bold]mode[/]          generate makes a {mode}")
+    if problems:
+        raise SystemExit(1)
+
+
+def _summary(outcome: Outcome) -> None:
+    digest: Digest = outcome.digest
+    if not outcome.created:
+        err.print(
+            f"A digest for {digest.day} already exists (made "
+            f"{digest.generated_at:%Y-%m-%d %H:%M}Z); kept it. Use --force to make it again."
+        )
+    table = Table(show_header=False, box=None, pad_edge=False)
+    ok = sum(t.analysis.status is AnalysisStatus.OK for t in digest.topics)
+    topics = f"{len(digest.topics)} ({ok} analysed"
+    topics += f", {digest.failed_topics} headline-only)" if digest.failed_topics else ")"
+    usage = digest.usage
+    rows = [
+        ("day", str(digest.day)),
+        ("mode", digest.mode.value + (f" ({digest.model})" if digest.model else "")),
+        ("topics", topics),
+        ("trending", str(len(digest.trending))),
+        ("predictions", str(len(digest.predictions))),
+        ("LLM calls", f"{usage.calls} ({usage.cache_hits} answers from cache)"),
+        ("tokens", f"{usage.total_tokens:,} ({usage.prompt_tokens:,} in, "
+                   f"{usage.completion_tokens:,} out)"),
+        ("cost", f"${usage.cost_usd:.4f}"),
+        ("time", f"{outcome.seconds:.1f} s"),
+    ]
+    rows += [("written", place) for place in outcome.published]
+    for key, value in rows:
+        table.add_row(f"[bold]{key}[/]", value)
+    err.print(table)
+    for note in digest.notes:
+        err.print(f"[yellow]note:[/] {note}")
+    for topic in digest.topics:
+        if topic.analysis.status is AnalysisStatus.FAILED:
+            err.print(f"[yellow]headline-only:[/] {topic.title[:80]} ({topic.analysis.error})")
+
+
+@main.command()
+@click.option("--date", "day", help="The digest's day, YYYY-MM-DD (default: today, UTC).")
+@click.option(
+    "--from",
+    "replay_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Replay source posts saved by `digestbot collect --save` instead of fetching.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the post; store and write nothing.")
+@click.option("--force", is_flag=True, help="Replace the day's digest if it exists.")
+@click.pass_context
+def generate(
+    ctx: click.Context, day: str | None, replay_file: Path | None, dry_run: bool, force: bool
+) -> None:
+    """Build the day's digest: collect, select, analyse, store, write the post."""
+    config = _load(ctx)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        app = App(config, progress=RichProgress(bar))
+        try:
+            outcome = asyncio.run(
+                app.generate(_day(day), replay_file, force=force, dry_run=dry_run)
+            )
+        except (SourceError, replay.ReplayError, PromptError) as exc:
+            raise click.ClickException(f"no digest: {exc}") from exc
+    if dry_run:
+        out.print(app.blog().render(outcome.digest), markup=False, highlight=False, end="")
+    _summary(outcome)
+
+
+@main.command("collect")
+@click.option(
+    "--save",
+    "save_to",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Write the collected posts here as JSON (replay with `generate --from`).",
+)
+@click.pass_context
+def collect_command(ctx: click.Context, save_to: Path) -> None:
+    """Fetch today's source posts and save them, without analysing anything."""
+    app = App(_load(ctx))
+    try:
+        collection = asyncio.run(app.collect())
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    save_to.write_text(replay.dumps(collection), encoding="utf-8")
+    for note in collection.notes:
+        err.print(f"[yellow]note:[/] {note}")
+    err.print(
+        f"saved {len(collection.main)} main and {len(collection.trending)} trending posts "
+        f"to {save_to}"
+    )
+
+
+@main.command()
+@click.option("--limit", default=30, show_default=True, help="How many digests to list.")
+@click.pass_context
+def history(ctx: click.Context, limit: int) -> None:
+    """List past digests, newest first."""
+    app = App(_load(ctx))
+    table = Table("day", "mode", "model", "topics", "failed", "LLM calls", "tokens", "cost")
+    with closing(app.open_store()) as store:
+        for row in store.history(limit):
+            table.add_row(
+                row["day"],
+                row["mode"] + (" (imported)" if row["imported"] else ""),
+                row["model"] or "-",
+                str(row["topics"]),
+                str(row["failed"]),
+                f"{row['llm_calls'] or 0} (+{row['cache_hits'] or 0} cached)",
+                f"{row['tokens'] or 0:,}",
+                f"${row['cost_usd'] or 0:.4f}",
+            )
+    if table.row_count:
+        out.print(table)
+    else:
+        err.print("no digests yet: run `digestbot generate`")
+
+
+@main.command()
+@click.option("--date", "day", help="Export this day's digest.")
+@click.option("--since", help="Export every digest from this day on.")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the posts (default: the configured blog folder).",
+)
+@click.pass_context
+def export(ctx: click.Context, day: str | None, since: str | None, folder: Path | None) -> None:
+    """Write posts again from history."""
+    if bool(day) == bool(since):
+        raise click.UsageError("give either --date or --since")
+    one_day = _day(day)
+    written = asyncio.run(
+        App(_load(ctx)).export(since=one_day or _day(since), until=one_day, folder=folder)
+    )
+    for path in written:
+        out.print(path)
+    if not written:
+        raise click.ClickException("no digest in history for that range")

@@ -1,0 +1,123 @@
+"""The digest's data, platform-free and immutable.
+
+Everything downstream of the sources (selection, analysis, storage, rendering)
+speaks in these types; adapters translate to and from them at the border.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePost:
+    """One post as a source delivered it. `title` is raw, untrusted text."""
+
+    id: str
+    source: str  # e.g. "reddit:MachineLearning"
+    title: str
+    url: str  # the discussion's permalink, where a reader follows the topic
+    created_utc: datetime
+    body: str = ""
+    link: str = ""  # the post's outbound link, where it has one
+    score: int = 0
+    num_comments: int = 0
+    flair: str = ""
+    stickied: bool = False
+    nsfw: bool = False
+    removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """What the sources gave for one run: the main topics' candidates and the trending ones."""
+
+    collected_at: datetime
+    main: tuple[SourcePost, ...]
+    trending: tuple[SourcePost, ...]
+    notes: tuple[str, ...] = ()  # what a user should know, e.g. "RSS fallback"
+
+
+class AnalysisStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"  # the LLM failed for this topic: published headline-only
+    SKIPPED = "skipped"  # no LLM configured: a headline digest
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    status: AnalysisStatus
+    benefits: str = ""
+    ramifications: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A selected post with its cleaned title and, once analysed, its analysis."""
+
+    post: SourcePost
+    title: str
+    analysis: Analysis = field(default_factory=lambda: Analysis(AnalysisStatus.SKIPPED))
+
+
+@dataclass(frozen=True, slots=True)
+class Trending:
+    post_id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    event: str
+    predicted: str  # a year, or month and year, as the model wrote it
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token use of LLM calls; `calls` counts real requests, `cache_hits` the ones saved."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls + other.calls,
+            cache_hits=self.cache_hits + other.cache_hits,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class DigestMode(StrEnum):
+    FULL = "full"
+    HEADLINES = "headlines"  # no LLM configured: titles, links and excerpts only
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    day: date
+    generated_at: datetime
+    model: str
+    mode: DigestMode
+    topics: tuple[Topic, ...]
+    trending: tuple[Trending, ...]
+    predictions: tuple[Prediction, ...]
+    usage: Usage = Usage()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failed_topics(self) -> int:
+        return sum(t.analysis.status is AnalysisStatus.FAILED for t in self.topics)

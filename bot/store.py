@@ -1,0 +1,381 @@
+"""The bot's history in SQLite: runs, digests, source posts, the analysis cache.
+
+One connection, used from the event loop's thread (SQLite calls here take
+microseconds to milliseconds); WAL mode so a reader never blocks the writer.
+The schema changes only through the numbered migrations below.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.models import (
+    Analysis,
+    AnalysisStatus,
+    Digest,
+    DigestMode,
+    Prediction,
+    SourcePost,
+    Topic,
+    Trending,
+    Usage,
+)
+
+migrations = Migrations("digestbot")
+
+
+@migrations(name="0001_history")
+def _history(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "command": str,
+            "day": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running, ok, degraded, failed
+            "message": str,
+            "model": str,
+            "llm_calls": int,
+            "cache_hits": int,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+        },
+        pk="id",
+    )
+    db["source_posts"].create(
+        {
+            "id": str,
+            "source": str,
+            "title": str,
+            "url": str,
+            "link": str,
+            "body": str,
+            "score": int,
+            "num_comments": int,
+            "flair": str,
+            "created_utc": str,
+            "first_seen": str,
+        },
+        pk="id",
+    )
+    db["digests"].create(
+        {
+            "day": str,
+            "run_id": int,
+            "generated_at": str,
+            "model": str,
+            "mode": str,
+            "notes": str,  # JSON list
+            "imported": int,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+            "llm_calls": int,
+            "cache_hits": int,
+        },
+        pk="day",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["digest_topics"].create(
+        {
+            "day": str,
+            "position": int,
+            "post_id": str,
+            "title": str,
+            "status": str,
+            "benefits": str,
+            "ramifications": str,
+            "error": str,
+        },
+        pk=("day", "position"),
+        foreign_keys=[("day", "digests", "day"), ("post_id", "source_posts", "id")],
+    )
+    db["digest_topics"].create_index(["post_id"])
+    db["digest_trending"].create(
+        {"day": str, "position": int, "post_id": str, "title": str, "url": str},
+        pk=("day", "position"),
+        foreign_keys=[("day", "digests", "day")],
+    )
+    db["predictions"].create(
+        {
+            "day": str,  # the day the prediction was made
+            "position": int,
+            "event": str,
+            "predicted": str,
+            "rationale": str,
+            "model": str,
+        },
+        pk=("day", "position"),
+        foreign_keys=[("day", "digests", "day")],
+    )
+    db["analyses"].create(
+        {
+            "subject": str,  # a post id, or "predictions:<day>:<events>"
+            "model": str,
+            "prompt_version": str,
+            "kind": str,
+            "answer": str,  # JSON
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+            "created_at": str,
+        },
+        pk=("subject", "model", "prompt_version"),
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # The bot is one process with one event loop; the connection may still be
+        # handed to a worker thread (e.g. asyncio.to_thread), so allow that.
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self.db = Database(conn)
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys=ON")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs ---------------------------------------------------------------
+
+    def start_run(self, command: str, day: date, model: str) -> int:
+        table = self.db["runs"]
+        table.insert(
+            {
+                "command": command,
+                "day": day.isoformat(),
+                "started_at": _now(),
+                "status": "running",
+                "model": model,
+            }
+        )
+        return int(table.last_pk)
+
+    def finish_run(self, run_id: int, status: str, message: str, usage: Usage) -> None:
+        self.db["runs"].update(
+            run_id,
+            {
+                "finished_at": _now(),
+                "status": status,
+                "message": message,
+                "llm_calls": usage.calls,
+                "cache_hits": usage.cache_hits,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "cost_usd": round(usage.cost_usd, 6),
+            },
+        )
+
+    # -- the analysis cache -------------------------------------------------
+
+    def cached_answer(self, subject: str, model: str, prompt_version: str) -> dict | None:
+        rows = self.db.query(
+            "select answer from analyses where subject = ? and model = ? and prompt_version = ?",
+            [subject, model, prompt_version],
+        )
+        row = next(rows, None)
+        return json.loads(row["answer"]) if row else None
+
+    def cache_answer(
+        self, subject: str, kind: str, model: str, prompt_version: str, answer: dict, usage: Usage
+    ) -> None:
+        self.db["analyses"].upsert(
+            {
+                "subject": subject,
+                "model": model,
+                "prompt_version": prompt_version,
+                "kind": kind,
+                "answer": json.dumps(answer, ensure_ascii=False),
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "cost_usd": usage.cost_usd,
+                "created_at": _now(),
+            },
+            pk=("subject", "model", "prompt_version"),
+        )
+
+    # -- what selection needs to know ----------------------------------------
+
+    def covered_post_ids(self, other_than: date) -> set[str]:
+        """Ids of posts that were a topic of a digest of any other day."""
+        rows = self.db.query(
+            "select post_id from digest_topics where day != ?", [other_than.isoformat()]
+        )
+        return {row["post_id"] for row in rows}
+
+    def recent_trending_titles(self, day: date, lookback_days: int) -> list[str]:
+        since = day - timedelta(days=lookback_days)
+        rows = self.db.query(
+            "select title from digest_trending where day >= ? and day < ?",
+            [since.isoformat(), day.isoformat()],
+        )
+        return [row["title"] for row in rows]
+
+    # -- digests ------------------------------------------------------------
+
+    def has_digest(self, day: date) -> bool:
+        return self.db["digests"].count_where("day = ?", [day.isoformat()]) > 0
+
+    def save_digest(self, digest: Digest, run_id: int | None, *, imported: bool = False) -> None:
+        """Store a digest, replacing that day's earlier one, in one transaction."""
+        day = digest.day.isoformat()
+        with self.db.atomic():
+            for table in ("digest_topics", "digest_trending", "predictions"):
+                self.db.execute(f"delete from {table} where day = ?", [day])
+            self.db["source_posts"].upsert_all(
+                (_post_row(t.post) for t in digest.topics), pk="id", alter=False
+            )
+            usage = digest.usage
+            self.db["digests"].upsert(
+                {
+                    "day": day,
+                    "run_id": run_id,
+                    "generated_at": _iso(digest.generated_at),
+                    "model": digest.model,
+                    "mode": digest.mode.value,
+                    "notes": json.dumps(list(digest.notes), ensure_ascii=False),
+                    "imported": int(imported),
+                    "prompt_tokens": usage.prompt_tokens,
+                    "completion_tokens": usage.completion_tokens,
+                    "cost_usd": round(usage.cost_usd, 6),
+                    "llm_calls": usage.calls,
+                    "cache_hits": usage.cache_hits,
+                },
+                pk="day",
+            )
+            self.db["digest_topics"].insert_all(
+                {
+                    "day": day,
+                    "position": i,
+                    "post_id": t.post.id,
+                    "title": t.title,
+                    "status": t.analysis.status.value,
+                    "benefits": t.analysis.benefits,
+                    "ramifications": t.analysis.ramifications,
+                    "error": t.analysis.error,
+                }
+                for i, t in enumerate(digest.topics)
+            )
+            self.db["digest_trending"].insert_all(
+                {"day": day, "position": i, "post_id": t.post_id, "title": t.title, "url": t.url}
+                for i, t in enumerate(digest.trending)
+            )
+            self.db["predictions"].insert_all(
+                {"day": day, "position": i, "model": digest.model, **asdict(p)}
+                for i, p in enumerate(digest.predictions)
+            )
+
+    def load_digest(self, day: date) -> Digest | None:
+        key = day.isoformat()
+        row = self.db["digests"].get(key) if self.has_digest(day) else None
+        if row is None:
+            return None
+        topics = tuple(
+            Topic(
+                post=_post_from_row(self.db["source_posts"].get(t["post_id"])),
+                title=t["title"],
+                analysis=Analysis(
+                    AnalysisStatus(t["status"]), t["benefits"], t["ramifications"], t["error"]
+                ),
+            )
+            for t in self.db["digest_topics"].rows_where("day = ?", [key], order_by="position")
+        )
+        trending = tuple(
+            Trending(r["post_id"], r["title"], r["url"])
+            for r in self.db["digest_trending"].rows_where("day = ?", [key], order_by="position")
+        )
+        predictions = tuple(
+            Prediction(r["event"], r["predicted"], r["rationale"])
+            for r in self.db["predictions"].rows_where("day = ?", [key], order_by="position")
+        )
+        return Digest(
+            day=day,
+            generated_at=datetime.fromisoformat(row["generated_at"]),
+            model=row["model"],
+            mode=DigestMode(row["mode"]),
+            topics=topics,
+            trending=trending,
+            predictions=predictions,
+            usage=Usage(
+                calls=row["llm_calls"] or 0,
+                cache_hits=row["cache_hits"] or 0,
+                prompt_tokens=row["prompt_tokens"] or 0,
+                completion_tokens=row["completion_tokens"] or 0,
+                cost_usd=row["cost_usd"] or 0.0,
+            ),
+            notes=tuple(json.loads(row["notes"] or "[]")),
+        )
+
+    def digest_days(self, since: date | None = None, until: date | None = None) -> list[date]:
+        where, args = [], []
+        if since:
+            where.append("day >= ?")
+            args.append(since.isoformat())
+        if until:
+            where.append("day <= ?")
+            args.append(until.isoformat())
+        rows = self.db["digests"].rows_where(
+            " and ".join(where) or None, args, order_by="day", select="day"
+        )
+        return [date.fromisoformat(r["day"]) for r in rows]
+
+    def history(self, limit: int) -> Iterator[dict[str, Any]]:
+        """The newest digests first, with their topic count and usage."""
+        return self.db.query(
+            """
+            select d.day, d.mode, d.model, d.generated_at, d.llm_calls, d.cache_hits,
+                   d.prompt_tokens + d.completion_tokens as tokens, d.cost_usd, d.imported,
+                   (select count(*) from digest_topics t where t.day = d.day) as topics,
+                   (select count(*) from digest_topics t
+                     where t.day = d.day and t.status = 'failed') as failed
+            from digests d order by d.day desc limit ?
+            """,
+            [limit],
+        )
+
+
+def _post_row(post: SourcePost) -> dict[str, Any]:
+    row = asdict(post)
+    row["created_utc"] = _iso(post.created_utc)
+    for flag in ("stickied", "nsfw", "removed"):
+        del row[flag]  # selection facts of the moment, not history
+    row["first_seen"] = _now()
+    return row
+
+
+def _post_from_row(row: dict[str, Any]) -> SourcePost:
+    return SourcePost(
+        id=row["id"],
+        source=row["source"],
+        title=row["title"],
+        url=row["url"],
+        link=row["link"],
+        body=row["body"],
+        score=row["score"],
+        num_comments=row["num_comments"],
+        flair=row["flair"],
+        created_utc=datetime.fromisoformat(row["created_utc"]),
+    )
