@@ -50,13 +50,21 @@ _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 _REFERENCES = {"<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
 # At the start of a paragraph these would turn it into a heading, list, quote or rule.
 _BLOCK_START = re.compile(r"^(?:[#=+-]|\d+[.)])")
+# What Hugo's typographer would turn into curly quotes, dashes and ellipses.
+_TYPOGRAPHY = re.compile(r"""(["']|-(?=-)|(?<=-)-|\.(?=\.)|(?<=\.)\.)""")
 
 
-def escape_markdown(text: str) -> str:
-    """Untrusted text as one line of inline markdown that renders as exactly that text."""
+def escape_markdown(text: str, *, verbatim: bool = False) -> str:
+    """Untrusted text as one line of inline markdown that cannot open markup of its own.
+
+    `verbatim` also keeps Hugo's typographer off it (quotes, dashes, ellipses), for
+    text that is quoted rather than written by us: titles and event names.
+    """
     line = _ENTITY_LIKE.sub("&amp;", one_line(text))
     line = "".join(_REFERENCES.get(ch, ch) for ch in line)
     line = _INLINE_MARKUP.sub(r"\\\1", line)
+    if verbatim:
+        line = _TYPOGRAPHY.sub(r"\\\1", line)
     return _BLOCK_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], line)
 
 
@@ -101,7 +109,7 @@ def render_front_matter(digest: Digest, style: HugoStyle) -> str:
 
 
 def _topic_block(number: int, topic: Topic) -> str:
-    lines = [f"{number}. **{escape_markdown(topic.title)}**", ""]
+    lines = [f"{number}. **{escape_markdown(topic.title, verbatim=True)}**", ""]
     analysis = topic.analysis
     if analysis.status is AnalysisStatus.OK:
         lines += [
@@ -136,12 +144,12 @@ def render_hugo(digest: Digest, style: HugoStyle) -> str:
     parts += [_topic_block(i, t) + "\n" for i, t in enumerate(digest.topics, start=1)]
     if digest.trending:
         parts += [f"## {SECTION_TRENDING}", ""]
-        parts += [f"- {escape_markdown(t.title)}" for t in digest.trending]
+        parts += [f"- {escape_markdown(t.title, verbatim=True)}" for t in digest.trending]
         parts.append("")
     if digest.predictions:
         parts += [f"## {SECTION_PREDICTIONS}", ""]
         parts += [
-            f"- **{escape_markdown(p.event)}** ({escape_markdown(p.predicted)}):"
+            f"- **{escape_markdown(p.event, verbatim=True)}** ({escape_markdown(p.predicted)}):"
             f" {escape_markdown(p.rationale)}"
             for p in digest.predictions
         ]

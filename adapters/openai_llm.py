@@ -105,12 +105,15 @@ class OpenAIChat:
             raise LLMUnavailable("the LLM endpoint refused the API key (401)") from exc
         except openai.APIStatusError as exc:
             raise LLMUnavailable(_status_message(exc)) from exc
-        except openai.APIResponseValidationError as exc:
+        except (openai.APIResponseValidationError, ValueError) as exc:
+            # The client raises a bare JSONDecodeError (a ValueError) on a body that is not JSON.
             raise LLMOutputError(f"the endpoint's reply was malformed: {exc}") from exc
-        if not getattr(response, "choices", None):
-            raise LLMOutputError("the endpoint's reply has no choices")
-        choice = response.choices[0]
-        message = choice.message
+        try:
+            choice = response.choices[0]
+            message = choice.message
+            message.content  # noqa: B018  (a reply without a message is malformed)
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise LLMOutputError("the endpoint's reply has no message") from exc
         if getattr(message, "refusal", None):
             raise LLMOutputError(f"the model refused: {message.refusal[:200]}")
         if choice.finish_reason == "length":

@@ -226,9 +226,10 @@ class Analyst:
                     )
                     return answer, usage, ""
             if attempt == 0:
+                previous = [{"role": "assistant", "content": reply[:4000]}] if reply else []
                 messages = [
                     *messages,
-                    {"role": "assistant", "content": reply[:4000]},
+                    *previous,
                     {
                         "role": "user",
                         "content": f"That reply was not usable ({problem}). Reply again "

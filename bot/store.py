@@ -65,7 +65,7 @@ def _history(db: Database) -> None:
             "num_comments": int,
             "flair": str,
             "created_utc": str,
-            "first_seen": str,
+            "stored_at": str,
         },
         pk="id",
     )
@@ -140,7 +140,7 @@ def _now() -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat()
 
 
 class Store:
@@ -185,7 +185,7 @@ class Store:
                 "cache_hits": usage.cache_hits,
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
-                "cost_usd": round(usage.cost_usd, 6),
+                "cost_usd": usage.cost_usd,
             },
         )
 
@@ -260,7 +260,7 @@ class Store:
                     "imported": int(imported),
                     "prompt_tokens": usage.prompt_tokens,
                     "completion_tokens": usage.completion_tokens,
-                    "cost_usd": round(usage.cost_usd, 6),
+                    "cost_usd": usage.cost_usd,
                     "llm_calls": usage.calls,
                     "cache_hits": usage.cache_hits,
                 },
@@ -290,7 +290,7 @@ class Store:
 
     def load_digest(self, day: date) -> Digest | None:
         key = day.isoformat()
-        row = self.db["digests"].get(key) if self.has_digest(day) else None
+        row = next(self.db["digests"].rows_where("day = ?", [key]), None)
         if row is None:
             return None
         topics = tuple(
@@ -362,7 +362,7 @@ def _post_row(post: SourcePost) -> dict[str, Any]:
     row["created_utc"] = _iso(post.created_utc)
     for flag in ("stickied", "nsfw", "removed"):
         del row[flag]  # selection facts of the moment, not history
-    row["first_seen"] = _now()
+    row["stored_at"] = _now()
     return row
 
 

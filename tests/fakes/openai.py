@@ -1,9 +1,9 @@
 """A fake OpenAI-compatible chat completions endpoint that answers our prompts in kind.
 
 It reads what a real model would: the requested response format, the topic title and
-the listed events in the prompt. `latency` delays every answer; `replies` scripts the
-next answers' kinds ("malformed", "refusal", "blank", "truncated"); `strict_schemas`
-False makes it reject json_schema as many local servers do.
+the listed events in the prompt. `latency` delays every answer; `script()` sets how the
+next answers to prompts holding some text go wrong ("malformed", "refusal", "blank",
+"truncated"); `strict_schemas` False makes it reject json_schema as local servers do.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class FakeOpenAI(FakeServer):
     def __init__(self, latency: float = 0.0, strict_schemas: bool = True) -> None:
         self.latency = latency
         self.strict_schemas = strict_schemas
-        self.replies: deque[str] = deque()
+        self._scripts: dict[str, deque[str]] = {}
         self.in_flight = 0
         self.max_in_flight = 0
         self._count_lock = threading.Lock()
@@ -33,6 +33,16 @@ class FakeOpenAI(FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._complete)
+
+    def script(self, prompt_text: str, *kinds: str) -> None:
+        self._scripts.setdefault(prompt_text, deque()).extend(kinds)
+
+    def _scripted(self, prompt: str) -> str:
+        with self._count_lock:
+            for text, kinds in self._scripts.items():
+                if text in prompt and kinds:
+                    return kinds.popleft()
+        return "good"
 
     @property
     def completions(self) -> list[Any]:
@@ -58,7 +68,7 @@ class FakeOpenAI(FakeServer):
             with self._count_lock:
                 self.in_flight -= 1
         prompt = "\n".join(m["content"] for m in payload["messages"])
-        kind = self.replies.popleft() if self.replies else "good"
+        kind = self._scripted(prompt)
         content: str | None = self._answer(prompt)
         finish, refusal = "stop", None
         if kind == "malformed":

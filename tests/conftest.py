@@ -1,0 +1,126 @@
+"""Fixtures: fake Reddit and OpenAI-compatible servers, and a Config pointed at them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import config as config_module
+from bot.app import App
+from tests.fakes.openai import FakeOpenAI
+from tests.fakes.reddit import FakeReddit, reddit_post
+
+MAIN_TITLES = [
+    "[R] Mixture-of-depths for cheaper inference",
+    "[D] What is your evaluation setup for agents?",
+    "[P] A tiny library for reproducible training runs",
+    "[N] A lab opens the weights of its newest model",
+    "[R] Tokenizer-free language models at scale",
+    "[D] Are small models catching up?",
+    "[P] Browser-based notebook for quick experiments",
+]
+TRENDING_TITLES = [
+    "Researchers Release a Dataset of Annotated Chest X-rays",
+    "A New Method Halves the Memory of Long-Context Attention",
+    "Startup Shows a Robot That Folds Laundry",
+    "Open Toolkit for Evaluating Speech Models Reaches 2.0",
+    "Study Finds Benchmarks Leak Into Training Data",
+    "Survey of Agent Frameworks Compares Twelve Designs",
+]
+
+
+def main_posts(now: datetime | None = None) -> list[dict[str, Any]]:
+    now = now or datetime.now(UTC)
+    return [
+        reddit_post(title, id=f"m{i}", score=1000 - 10 * i, created=now - timedelta(hours=i + 1),
+                    selftext=f"Body of post {i}. " * 5)
+        for i, title in enumerate(MAIN_TITLES)
+    ]
+
+
+def trending_posts(now: datetime | None = None) -> list[dict[str, Any]]:
+    now = now or datetime.now(UTC)
+    return [
+        reddit_post(title, id=f"t{i}", created=now - timedelta(hours=i + 1))
+        for i, title in enumerate(TRENDING_TITLES)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see no real credentials or settings, and run in a folder of their own."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("DIGESTBOT_", "OPENAI_", "REDDIT_", "PRAW_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def reddit() -> Iterator[FakeReddit]:
+    with FakeReddit({"MachineLearning": main_posts(),
+                     "machinelearningnews": trending_posts()}) as server:
+        yield server
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+ConfigFactory = Callable[..., config_module.Config]
+
+
+@pytest.fixture
+def make_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reddit: FakeReddit, llm: FakeOpenAI
+) -> ConfigFactory:
+    """A Config on the fakes: `llm_key`/`reddit_credentials` False leave those secrets out."""
+
+    def make(
+        *, llm_key: bool = True, reddit_credentials: bool = True, **sections: dict[str, Any]
+    ) -> config_module.Config:
+        values: dict[str, dict[str, Any]] = {
+            "storage": {"database": str(tmp_path / "history.db"),
+                        "blog_dir": str(tmp_path / "blog")},
+            "reddit": {"oauth_url": reddit.url, "reddit_url": reddit.url,
+                       "timeout_seconds": 5},
+            "llm": {"base_url": f"{llm.url}/v1", "model": "test-model", "max_retries": 2,
+                    "timeout_seconds": 5},
+        }
+        for section, settings in sections.items():
+            values.setdefault(section, {}).update(settings)
+        path = tmp_path / "digestbot.toml"
+        path.write_text(_toml(values), encoding="utf-8")
+        for name, wanted, value in [
+            ("OPENAI_API_KEY", llm_key, "test-key"),
+            ("REDDIT_CLIENT_ID", reddit_credentials, "client-id"),
+            ("REDDIT_CLIENT_SECRET", reddit_credentials, "client-secret"),
+        ]:
+            if wanted:
+                monkeypatch.setenv(name, value)
+            else:
+                monkeypatch.delenv(name, raising=False)
+        return config_module.load(path, env_file=None)
+
+    return make
+
+
+@pytest.fixture
+def app(make_config: ConfigFactory) -> App:
+    return App(make_config())
+
+
+def _toml(values: dict[str, dict[str, Any]]) -> str:
+    lines = []
+    for section, settings in values.items():
+        lines.append(f"[{section}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    return "\n".join(lines) + "\n"
