@@ -79,6 +79,10 @@ class FeedSource:
                 if response.status != 200:
                     raise SourceError(f"the feed of r/{community} answered {response.status}")
                 document = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SourceError(f"cannot fetch the feed of r/{community}: {exc!r}") from exc
+        except TimeoutError as exc:
+            raise SourceError(
+                f"the feed of r/{community} did not answer within {o.timeout_seconds:g} s"
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise SourceError(f"cannot fetch the feed of r/{community}: {exc}") from exc
         return posts_from_feed(document, community)

@@ -7,6 +7,7 @@ shortcode, a link or emphasis of its own.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -190,5 +191,5 @@ class HugoBlog:
 
     async def publish(self, digest: Digest) -> str:
         path = self.path_for(digest)
-        write_atomically(path, self.render(digest))
+        await asyncio.to_thread(write_atomically, path, self.render(digest))
         return str(path)

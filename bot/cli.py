@@ -11,13 +11,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from bot import config as config_module
 from bot import replay
 from bot.app import App
-from bot.models import AnalysisStatus, Digest
+from bot.models import AnalysisStatus, Digest, DigestMode
 from bot.pipeline import Outcome
 from bot.ports import SourceError
 from bot.prompts import PromptError, load_prompt
@@ -38,6 +39,11 @@ class RichProgress:
 
     def analysed(self, done: int, total: int) -> None:
         self._progress.update(self._task, total=total, completed=done)
+
+
+def _say(console: Console, label: str, value: object, style: str = "bold") -> None:
+    """One "label  value" line; the value is shown as is (no markup) and never cut."""
+    console.print(f"[{style}]{label:<13}[/]{escape(str(value))}", soft_wrap=True, highlight=False)
 
 
 def _load(ctx: click.Context) -> config_module.Config:
@@ -88,30 +94,34 @@ def config_check(ctx: click.Context) -> None:
     app = App(config)
     modes = app.modes()
     s = config.settings
-    out.print(f"config file   {config.path or 'none: built-in defaults'}")
-    out.print(f"sources       {modes.source}")
-    out.print(f"              main r/{s.reddit.main_subreddit}, "
-              f"trending r/{s.reddit.trending_subreddit} ({s.reddit.trending_listing})")
-    out.print(f"LLM           {modes.llm}")
-    out.print(f"database      {s.storage.database}")
-    out.print(f"blog posts    {s.storage.blog_dir / s.storage.post_filename}")
-    missing = []
+    _say(out, "config file", config.path or "none: built-in defaults")
+    _say(out, "sources", modes.source)
+    _say(
+        out,
+        "",
+        f"main r/{s.reddit.main_subreddit}, trending r/{s.reddit.trending_subreddit}"
+        f" ({s.reddit.trending_listing})",
+    )
+    _say(out, "LLM", modes.llm)
+    _say(out, "database", s.storage.database)
+    _say(out, "blog posts", s.storage.blog_dir / s.storage.post_filename)
     if not modes.uses_reddit_api:
-        missing.append("REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (optional: RSS is used)")
+        _say(
+            out,
+            "missing",
+            "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (optional: RSS is used)",
+            "yellow",
+        )
     if not modes.uses_llm:
-        missing.append("OPENAI_API_KEY (optional: headline digests without it)")
-    for name in missing:
-        out.print(f"[yellow]missing[/]       {name}")
+        _say(out, "missing", "OPENAI_API_KEY (optional: headline digests without it)", "yellow")
     problems = 0
     for prompt in ("topic_analysis", "predictions"):
         try:
-            template = load_prompt(s.prompts_dir, prompt)
-            out.print(f"prompt        {prompt} v{template.version}")
+            _say(out, "prompt", f"{prompt} v{load_prompt(s.prompts_dir, prompt).version}")
         except PromptError as exc:
             problems += 1
-            out.print(f"[red]broken[/]        {exc}")
-    mode = "full digest" if modes.uses_llm else "headline digest"
-    out.print(f"[bold]mode[/]          generate makes a {mode}")
+            _say(out, "broken", exc, "red")
+    _say(out, "mode", f"generate makes a {'full' if modes.uses_llm else 'headline'} digest")
     if problems:
         raise SystemExit(1)
 
@@ -123,10 +133,12 @@ def _summary(outcome: Outcome) -> None:
             f"A digest for {digest.day} already exists (made "
             f"{digest.generated_at:%Y-%m-%d %H:%M}Z); kept it. Use --force to make it again."
         )
-    table = Table(show_header=False, box=None, pad_edge=False)
     ok = sum(t.analysis.status is AnalysisStatus.OK for t in digest.topics)
-    topics = f"{len(digest.topics)} ({ok} analysed"
-    topics += f", {digest.failed_topics} headline-only)" if digest.failed_topics else ")"
+    if digest.mode is DigestMode.HEADLINES:
+        topics = f"{len(digest.topics)} (headlines and excerpts: no LLM configured)"
+    else:
+        topics = f"{len(digest.topics)} ({ok} analysed"
+        topics += f", {digest.failed_topics} headline-only)" if digest.failed_topics else ")"
     usage = digest.usage
     rows = [
         ("day", str(digest.day)),
@@ -135,20 +147,21 @@ def _summary(outcome: Outcome) -> None:
         ("trending", str(len(digest.trending))),
         ("predictions", str(len(digest.predictions))),
         ("LLM calls", f"{usage.calls} ({usage.cache_hits} answers from cache)"),
-        ("tokens", f"{usage.total_tokens:,} ({usage.prompt_tokens:,} in, "
-                   f"{usage.completion_tokens:,} out)"),
+        (
+            "tokens",
+            f"{usage.total_tokens:,} ({usage.prompt_tokens:,} in, {usage.completion_tokens:,} out)",
+        ),
         ("cost", f"${usage.cost_usd:.4f}"),
         ("time", f"{outcome.seconds:.1f} s"),
     ]
     rows += [("written", place) for place in outcome.published]
     for key, value in rows:
-        table.add_row(f"[bold]{key}[/]", value)
-    err.print(table)
+        _say(err, key, value)
     for note in digest.notes:
-        err.print(f"[yellow]note:[/] {note}")
+        _say(err, "note", note, "yellow")
     for topic in digest.topics:
         if topic.analysis.status is AnalysisStatus.FAILED:
-            err.print(f"[yellow]headline-only:[/] {topic.title[:80]} ({topic.analysis.error})")
+            _say(err, "headline-only", f"{topic.title[:80]} ({topic.analysis.error})", "yellow")
 
 
 @main.command()
@@ -205,7 +218,7 @@ def collect_command(ctx: click.Context, save_to: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     save_to.write_text(replay.dumps(collection), encoding="utf-8")
     for note in collection.notes:
-        err.print(f"[yellow]note:[/] {note}")
+        _say(err, "note", note, "yellow")
     err.print(
         f"saved {len(collection.main)} main and {len(collection.trending)} trending posts "
         f"to {save_to}"
@@ -218,15 +231,17 @@ def collect_command(ctx: click.Context, save_to: Path) -> None:
 def history(ctx: click.Context, limit: int) -> None:
     """List past digests, newest first."""
     app = App(_load(ctx))
-    table = Table("day", "mode", "model", "topics", "failed", "LLM calls", "tokens", "cost")
+    table = Table(box=None)
+    for column in ("day", "mode", "model", "topics", "LLM calls", "tokens", "cost"):
+        table.add_column(column, no_wrap=True)
     with closing(app.open_store()) as store:
         for row in store.history(limit):
+            failed = f" ({row['failed']} failed)" if row["failed"] else ""
             table.add_row(
                 row["day"],
                 row["mode"] + (" (imported)" if row["imported"] else ""),
                 row["model"] or "-",
-                str(row["topics"]),
-                str(row["failed"]),
+                f"{row['topics']}{failed}",
                 f"{row['llm_calls'] or 0} (+{row['cache_hits'] or 0} cached)",
                 f"{row['tokens'] or 0:,}",
                 f"${row['cost_usd'] or 0:.4f}",
@@ -256,6 +271,6 @@ def export(ctx: click.Context, day: str | None, since: str | None, folder: Path 
         App(_load(ctx)).export(since=one_day or _day(since), until=one_day, folder=folder)
     )
     for path in written:
-        out.print(path)
+        out.print(path, soft_wrap=True, markup=False, highlight=False)
     if not written:
         raise click.ClickException("no digest in history for that range")

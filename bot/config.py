@@ -57,7 +57,7 @@ class LLMSettings(_Section):
     base_url: str = "https://api.openai.com/v1"
     model: str = "gpt-4o-mini"
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
-    concurrency: int = Field(4, ge=1, le=64)
+    concurrency: int = Field(6, ge=1, le=64)
     timeout_seconds: float = Field(60, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
     temperature: float = Field(0.7, ge=0, le=2)

@@ -55,7 +55,9 @@ def load_prompt(directory: Path, name: str) -> PromptTemplate:
         raise PromptError(f"{path}: needs version, variables, system and user ({exc})") from exc
     for part in (system, user):
         if not part.is_valid():
-            raise PromptError(f"{path}: a '$' that is not a variable (write '$$' for a dollar sign)")
+            raise PromptError(
+                f"{path}: a '$' that is not a variable (write '$$' for a dollar sign)"
+            )
     used = set(system.get_identifiers()) | set(user.get_identifiers())
     if used != declared:
         raise PromptError(

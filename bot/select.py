@@ -26,7 +26,7 @@ class SelectionRules:
 
 
 def strip_flair(title: str) -> str:
-    """Drop leading flair tags ("[D] ", "[R] ") and fold whitespace; keeps the title if only a tag."""
+    """Drop leading flair tags ("[D] ", "[R] ") and fold whitespace; a lone tag is kept."""
     cleaned = one_line(title)
     stripped = _LEADING_FLAIR.sub("", cleaned).strip()
     return stripped or cleaned

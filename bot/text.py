@@ -12,7 +12,9 @@ _INVISIBLE = {"Cc", "Cf"}
 def one_line(text: str) -> str:
     """Visible characters only, all whitespace (newlines too) folded to single spaces."""
     visible = "".join(
-        " " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
     )
     return " ".join(visible.split())
 

@@ -37,8 +37,13 @@ TRENDING_TITLES = [
 def main_posts(now: datetime | None = None) -> list[dict[str, Any]]:
     now = now or datetime.now(UTC)
     return [
-        reddit_post(title, id=f"m{i}", score=1000 - 10 * i, created=now - timedelta(hours=i + 1),
-                    selftext=f"Body of post {i}. " * 5)
+        reddit_post(
+            title,
+            id=f"m{i}",
+            score=1000 - 10 * i,
+            created=now - timedelta(hours=i + 1),
+            selftext=f"Body of post {i}. " * 5,
+        )
         for i, title in enumerate(MAIN_TITLES)
     ]
 
@@ -64,8 +69,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def reddit() -> Iterator[FakeReddit]:
-    with FakeReddit({"MachineLearning": main_posts(),
-                     "machinelearningnews": trending_posts()}) as server:
+    with FakeReddit(
+        {"MachineLearning": main_posts(), "machinelearningnews": trending_posts()}
+    ) as server:
         yield server
 
 
@@ -88,12 +94,17 @@ def make_config(
         *, llm_key: bool = True, reddit_credentials: bool = True, **sections: dict[str, Any]
     ) -> config_module.Config:
         values: dict[str, dict[str, Any]] = {
-            "storage": {"database": str(tmp_path / "history.db"),
-                        "blog_dir": str(tmp_path / "blog")},
-            "reddit": {"oauth_url": reddit.url, "reddit_url": reddit.url,
-                       "timeout_seconds": 5},
-            "llm": {"base_url": f"{llm.url}/v1", "model": "test-model", "max_retries": 2,
-                    "timeout_seconds": 5},
+            "storage": {
+                "database": str(tmp_path / "history.db"),
+                "blog_dir": str(tmp_path / "blog"),
+            },
+            "reddit": {"oauth_url": reddit.url, "reddit_url": reddit.url, "timeout_seconds": 5},
+            "llm": {
+                "base_url": f"{llm.url}/v1",
+                "model": "test-model",
+                "max_retries": 2,
+                "timeout_seconds": 5,
+            },
         }
         for section, settings in sections.items():
             values.setdefault(section, {}).update(settings)

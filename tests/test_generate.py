@@ -57,9 +57,7 @@ async def test_llm_calls_run_concurrently_within_the_bound(
     assert llm.max_in_flight == 3
 
 
-async def test_a_second_run_for_the_day_makes_no_llm_calls(
-    app: App, llm: FakeOpenAI
-) -> None:
+async def test_a_second_run_for_the_day_makes_no_llm_calls(app: App, llm: FakeOpenAI) -> None:
     first = await app.generate()
     calls = len(llm.completions)
     kept = await app.generate()
@@ -180,9 +178,7 @@ async def test_a_source_outage_is_an_error_and_no_digest(
     assert not (tmp_path / "blog").exists()
 
 
-async def test_a_trending_outage_leaves_out_trending_only(
-    app: App, reddit: FakeReddit
-) -> None:
+async def test_a_trending_outage_leaves_out_trending_only(app: App, reddit: FakeReddit) -> None:
     reddit.fail("/r/machinelearningnews", Fault(403, b'{"message": "Forbidden"}'))
     outcome = await app.generate()
     assert outcome.digest.trending == () and len(outcome.digest.topics) == 5

@@ -37,7 +37,7 @@ MOMENT = datetime(2026, 11, 20, 5, 32, 19, tzinfo=UTC)
 
 HOSTILE = [
     "---",
-    'Quotes "double" and \'single\' and “curly” ‘ones’ — it’s fine',
+    "Quotes \"double\" and 'single' and “curly” ‘ones’ — it’s fine",
     "<script>alert('x')</script> and <b>bold</b>",
     "Back`ticks` and ``double`` and *stars* and **strong** and _under_",
     "@everyone look at this <!channel> <!here> <@U123> @here",
@@ -62,15 +62,23 @@ HOSTILE = [
 def make_digest(titles: list[str], text: str = "Plain analysis.") -> Digest:
     topics = tuple(
         Topic(
-            post=SourcePost(id=f"p{i}", source="reddit:t", title=t,
-                            url=f"https://www.reddit.com/p{i}", created_utc=MOMENT),
+            post=SourcePost(
+                id=f"p{i}",
+                source="reddit:t",
+                title=t,
+                url=f"https://www.reddit.com/p{i}",
+                created_utc=MOMENT,
+            ),
             title=one_line(t),
             analysis=Analysis(AnalysisStatus.OK, f"{text} {t}", f"Risks of {t}"),
         )
         for i, t in enumerate(titles)
     )
     return Digest(
-        day=date(2026, 11, 20), generated_at=MOMENT, model="gpt-4o-mini", mode=DigestMode.FULL,
+        day=date(2026, 11, 20),
+        generated_at=MOMENT,
+        model="gpt-4o-mini",
+        mode=DigestMode.FULL,
         topics=topics,
         trending=tuple(Trending(f"t{i}", one_line(t), "https://x") for i, t in enumerate(titles)),
         predictions=(Prediction("Artificial general intelligence", "2031", "Because."),),
@@ -80,7 +88,9 @@ def make_digest(titles: list[str], text: str = "Plain analysis.") -> Digest:
 def test_the_canonical_layout() -> None:
     digest = make_digest(["First topic", "Second topic"])
     digest = replace(digest, trending=digest.trending[:1])
-    assert render_hugo(digest, STYLE) == """\
+    assert (
+        render_hugo(digest, STYLE)
+        == """\
 ---
 title: "[Daily Automated AI Summary]"
 date: 2026-11-20T05:32:19Z
@@ -128,6 +138,7 @@ cover:
 
 - **Artificial general intelligence** (2031): Because.
 """
+    )
 
 
 class _Texts(HTMLParser):
@@ -205,7 +216,9 @@ def build_with_hugo(post: Path, tmp_path: Path) -> dict:
     (site / "layouts" / "list.html").write_text("list")
     result = subprocess.run(
         [_hugo(), "--source", str(site), "--buildFuture", "--quiet"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "HUGO_CACHEDIR": str(tmp_path / "hugo-cache")},
     )
     assert result.returncode == 0, result.stderr
@@ -215,8 +228,9 @@ def build_with_hugo(post: Path, tmp_path: Path) -> dict:
 
 async def test_hugo_reads_back_the_post_with_hostile_text(tmp_path: Path) -> None:
     digest = make_digest(HOSTILE, text="@everyone <!channel> {{< x >}} ---")
-    path = Path(await HugoBlog(tmp_path / "posts", "{date}-ai-auto-summary.md", STYLE)
-                .publish(digest))
+    path = Path(
+        await HugoBlog(tmp_path / "posts", "{date}-ai-auto-summary.md", STYLE).publish(digest)
+    )
     page = build_with_hugo(path, tmp_path)
     assert page["title"] == "[Daily Automated AI Summary]"
     assert page["date"] == "2026-11-20T05:32:19Z"

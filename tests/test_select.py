@@ -10,8 +10,13 @@ NOW = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
 
 def post(id: str, title: str, score: int = 10, hours_old: float = 1, **flags) -> SourcePost:
     return SourcePost(
-        id=id, source="reddit:test", title=title, url=f"https://www.reddit.com/{id}",
-        created_utc=NOW - timedelta(hours=hours_old), score=score, **flags,
+        id=id,
+        source="reddit:test",
+        title=title,
+        url=f"https://www.reddit.com/{id}",
+        created_utc=NOW - timedelta(hours=hours_old),
+        score=score,
+        **flags,
     )
 
 
@@ -64,7 +69,9 @@ def test_min_score_is_a_setting() -> None:
 
 
 def test_trending_skips_todays_topics_and_recent_titles() -> None:
-    topics = select_topics([post("a", "[R] Sparse attention, revisited")], (), SelectionRules(), NOW)
+    topics = select_topics(
+        [post("a", "[R] Sparse attention, revisited")], (), SelectionRules(), NOW
+    )
     trending_posts = [
         post("t1", "Sparse Attention Revisited"),  # today's topic, other words' case
         post("t2", "A model that reads maps"),  # shown three days ago

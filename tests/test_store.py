@@ -19,15 +19,25 @@ def digest(day: date, post_ids: list[str], trending: list[str] = ()) -> Digest:
     moment = datetime.combine(day, datetime.min.time(), UTC).replace(hour=5, minute=32)
     topics = tuple(
         Topic(
-            post=SourcePost(id=pid, source="reddit:test", title=f"Title {pid}",
-                            url=f"https://www.reddit.com/{pid}", created_utc=moment, body="b"),
+            post=SourcePost(
+                id=pid,
+                source="reddit:test",
+                title=f"Title {pid}",
+                url=f"https://www.reddit.com/{pid}",
+                created_utc=moment,
+                body="b",
+            ),
             title=f"Title {pid}",
             analysis=Analysis(AnalysisStatus.OK, "good things", "bad things"),
         )
         for pid in post_ids
     )
     return Digest(
-        day=day, generated_at=moment, model="m", mode=DigestMode.FULL, topics=topics,
+        day=day,
+        generated_at=moment,
+        model="m",
+        mode=DigestMode.FULL,
+        topics=topics,
         trending=tuple(Trending(f"t-{t}", t, "https://x") for t in trending),
         predictions=(Prediction("AGI", "2040", "why"),),
         usage=Usage(calls=3, prompt_tokens=100, completion_tokens=50, cost_usd=0.01),
@@ -38,8 +48,15 @@ def digest(day: date, post_ids: list[str], trending: list[str] = ()) -> Digest:
 def test_a_new_database_is_migrated_in_wal_mode(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.db")
     assert store.db.journal_mode == "wal"
-    assert {"runs", "digests", "source_posts", "digest_topics", "digest_trending",
-            "predictions", "analyses"} <= set(store.db.table_names())
+    assert {
+        "runs",
+        "digests",
+        "source_posts",
+        "digest_topics",
+        "digest_trending",
+        "predictions",
+        "analyses",
+    } <= set(store.db.table_names())
     store.close()
     again = Store(tmp_path / "h.db")  # opening again applies nothing twice
     assert [m.name for m in migrations.applied(again.db)] == ["0001_history"]
@@ -83,7 +100,8 @@ def test_the_cache_keys_on_post_model_and_prompt_version(tmp_path: Path) -> None
 def test_runs_record_their_usage(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.db")
     run = store.start_run("generate", date(2026, 11, 23), "m")
-    store.finish_run(run, "ok", "", Usage(calls=6, prompt_tokens=10, completion_tokens=5,
-                                          cost_usd=0.5))
+    store.finish_run(
+        run, "ok", "", Usage(calls=6, prompt_tokens=10, completion_tokens=5, cost_usd=0.5)
+    )
     row = store.db["runs"].get(run)
     assert (row["status"], row["llm_calls"], row["cost_usd"]) == ("ok", 6, 0.5)

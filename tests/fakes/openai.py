@@ -51,14 +51,27 @@ class FakeOpenAI(FakeServer):
     async def _complete(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization", "") != "Bearer test-key":
             return json_response(
-                {"error": {"message": "Incorrect API key", "type": "invalid_request_error",
-                           "code": "invalid_api_key"}}, status=401)
+                {
+                    "error": {
+                        "message": "Incorrect API key",
+                        "type": "invalid_request_error",
+                        "code": "invalid_api_key",
+                    }
+                },
+                status=401,
+            )
         payload = await request.json()
         response_format = payload.get("response_format", {})
         if response_format.get("type") == "json_schema" and not self.strict_schemas:
             return json_response(
-                {"error": {"message": "response_format json_schema is not supported",
-                           "type": "invalid_request_error"}}, status=400)
+                {
+                    "error": {
+                        "message": "response_format json_schema is not supported",
+                        "type": "invalid_request_error",
+                    }
+                },
+                status=400,
+            )
         with self._count_lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -80,34 +93,48 @@ class FakeOpenAI(FakeServer):
         elif kind == "truncated":
             finish = "length"
         prompt_tokens = len(prompt) // 4
-        return json_response({
-            "id": f"chatcmpl-{time.monotonic_ns()}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": payload["model"],
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": content, "refusal": refusal},
-                "finish_reason": finish,
-                "logprobs": None,
-            }],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": 120,
-                "total_tokens": prompt_tokens + 120,
-            },
-        })
+        return json_response(
+            {
+                "id": f"chatcmpl-{time.monotonic_ns()}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": payload["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "refusal": refusal},
+                        "finish_reason": finish,
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": 120,
+                    "total_tokens": prompt_tokens + 120,
+                },
+            }
+        )
 
     @staticmethod
     def _answer(prompt: str) -> str:
         if "predictions" in prompt and (events := re.findall(r"^- (.+)$", prompt, re.M)):
-            return json.dumps({"predictions": [
-                {"event": e, "predicted": "2031",
-                 "rationale": f"Steady progress makes {e.lower()} plausible by then."}
-                for e in events
-            ]})
+            return json.dumps(
+                {
+                    "predictions": [
+                        {
+                            "event": e,
+                            "predicted": "2031",
+                            "rationale": f"Steady progress makes {e.lower()} plausible by then.",
+                        }
+                        for e in events
+                    ]
+                }
+            )
         title = m[1] if (m := re.search(r"Title: (.*)", prompt)) else "this topic"
-        return json.dumps({
-            "benefits": f"Work on {title} could make models cheaper to train.",
-            "ramifications": f"{title} also raises questions of cost and misuse.",
-        }, ensure_ascii=False)
+        return json.dumps(
+            {
+                "benefits": f"Work on {title} could make models cheaper to train.",
+                "ramifications": f"{title} also raises questions of cost and misuse.",
+            },
+            ensure_ascii=False,
+        )

@@ -61,8 +61,12 @@ class FakeReddit(FakeServer):
         if not auth.startswith("Basic ") or b":" not in base64.b64decode(auth[6:]):
             return json_response({"error": 401, "message": "Unauthorized"}, status=401)
         return json_response(
-            {"access_token": "fake-token", "token_type": "bearer", "expires_in": 86400,
-             "scope": "*"}
+            {
+                "access_token": "fake-token",
+                "token_type": "bearer",
+                "expires_in": 86400,
+                "scope": "*",
+            }
         )
 
     def _posts(self, request: web.Request) -> list[dict[str, Any]] | None:
@@ -75,8 +79,15 @@ class FakeReddit(FakeServer):
         limit = int(request.query.get("limit", 25))
         children = [{"kind": "t3", "data": p} for p in posts[:limit]]
         return json_response(
-            {"kind": "Listing",
-             "data": {"after": None, "before": None, "dist": len(children), "children": children}}
+            {
+                "kind": "Listing",
+                "data": {
+                    "after": None,
+                    "before": None,
+                    "dist": len(children),
+                    "children": children,
+                },
+            }
         )
 
     async def _feed(self, request: web.Request) -> web.Response:

@@ -70,8 +70,11 @@ class FakeServer:
         with self._lock:
             self.requests.append(seen)
             fault = next(
-                (q.popleft() for prefix, q in self._faults.items()
-                 if q and request.path.startswith(prefix)),
+                (
+                    q.popleft()
+                    for prefix, q in self._faults.items()
+                    if q and request.path.startswith(prefix)
+                ),
                 None,
             )
         if fault is None:
