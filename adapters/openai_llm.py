@@ -114,18 +114,19 @@ class OpenAIChat:
             message.content  # noqa: B018  (a reply without a message is malformed)
         except (AttributeError, IndexError, TypeError) as exc:
             raise LLMOutputError("the endpoint's reply has no message") from exc
-        if getattr(message, "refusal", None):
-            raise LLMOutputError(f"the model refused: {message.refusal[:200]}")
-        if choice.finish_reason == "length":
-            raise LLMOutputError("the reply was cut off at max_output_tokens")
-        if not message.content:
-            raise LLMOutputError("the reply was empty")
         usage = response.usage
-        return Completion(
-            text=message.content,
+        spent = Completion(
+            text=message.content or "",
             prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
             completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
         )
+        if getattr(message, "refusal", None):
+            raise LLMOutputError(f"the model refused: {message.refusal[:200]}", spent)
+        if choice.finish_reason == "length":
+            raise LLMOutputError("the reply was cut off at max_output_tokens", spent)
+        if not spent.text:
+            raise LLMOutputError("the reply was empty", spent)
+        return spent
 
 
 def _rejects_schema(error: openai.BadRequestError) -> bool:

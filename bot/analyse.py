@@ -132,12 +132,12 @@ class Analyst:
             jobs.append(tracked(self._predictions(events, day)))
         results = await asyncio.gather(*jobs)
         analysed: tuple[Topic, ...] = tuple(results[: len(topics)])
-        predictions: tuple[Prediction, ...] = results[len(topics)] if events else ()
+        predictions, predictions_error = results[len(topics)] if events else ((), "")
         notes: list[str] = []
         if failed := sum(t.analysis.status is AnalysisStatus.FAILED for t in analysed):
             notes.append(f"{failed} of {len(analysed)} topics could not be analysed")
-        if events and not predictions:
-            notes.append("the predictions could not be made")
+        if predictions_error:
+            notes.append(f"no predictions today: {predictions_error}")
         return AnalysisResult(analysed, predictions, sum(usages, Usage()), tuple(notes))
 
     async def _topic(self, topic: Topic) -> tuple[Topic, Usage]:
@@ -162,17 +162,18 @@ class Analyst:
 
     async def _predictions(
         self, events: Sequence[str], day: date
-    ) -> tuple[tuple[Prediction, ...], Usage]:
+    ) -> tuple[tuple[tuple[Prediction, ...], str], Usage]:
+        """The predictions (or none and why), and what they cost."""
         prompt = self._predictions_prompt
         messages = prompt.render(
             today=day.isoformat(), events="\n".join(f"- {one_line(e)}" for e in events)
         )
         subject = f"predictions:{day.isoformat()}:" + "|".join(events)
-        answer, usage, _ = await self._answer(
+        answer, usage, error = await self._answer(
             subject, "predictions", prompt, messages, PredictionsAnswer
         )
         if answer is None:
-            return (), usage
+            return ((), error), usage
         by_event = {a.event.strip().casefold(): a for a in answer.predictions}
         predictions = []
         for position, event in enumerate(events):
@@ -184,7 +185,7 @@ class Analyst:
                 predictions.append(
                     Prediction(event, one_line(match.predicted), one_line(match.rationale))
                 )
-        return tuple(predictions), usage
+        return (tuple(predictions), ""), usage
 
     async def _answer(
         self,
@@ -210,7 +211,7 @@ class Analyst:
                 async with self._slots:
                     completion = await self._llm.complete_json(messages, kind, schema)
             except LLMOutputError as exc:
-                usage += Usage(calls=1)
+                usage += self._pricing.usage(exc.spent) if exc.spent else Usage(calls=1)
                 problem = str(exc)
             except LLMError as exc:
                 return None, usage + Usage(calls=1), str(exc)

@@ -18,8 +18,8 @@ from bot import replay
 from bot.analyse import Analyst, Pricing
 from bot.config import Config
 from bot.models import Collection
-from bot.pipeline import Communities, Outcome, Pipeline, Progress, collect
-from bot.ports import Source
+from bot.pipeline import Communities, Outcome, Pipeline, collect
+from bot.ports import Progress, Source
 from bot.prompts import load_prompt
 from bot.select import SelectionRules
 from bot.store import Store

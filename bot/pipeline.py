@@ -7,27 +7,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Protocol
 
 from bot.analyse import Analyst
 from bot.models import Collection, Digest, DigestMode, Usage
-from bot.ports import Source, SourceError
+from bot.ports import Progress, Publisher, Source, SourceError
 from bot.select import SelectionRules, select_topics, select_trending
 from bot.store import Store
-
-
-class Progress(Protocol):
-    def stage(self, description: str) -> None: ...
-
-    def analysed(self, done: int, total: int) -> None: ...
-
-
-class Publisher(Protocol):
-    name: str
-
-    async def publish(self, digest: Digest) -> str:
-        """Deliver the digest; returns where it went (a path, a channel list)."""
-        ...
 
 
 class NoProgress:
@@ -130,7 +115,8 @@ class Pipeline:
                 self._store.finish_run(run_id, "failed", message, usage)
             raise
         if run_id is not None:
-            status = "degraded" if digest.failed_topics or digest.notes else "ok"
+            lacking = self._analyst is not None and bool(self._events) and not digest.predictions
+            status = "degraded" if digest.failed_topics or lacking else "ok"
             self._store.finish_run(run_id, status, "; ".join(digest.notes), usage)
         return Outcome(digest, True, published, time.perf_counter() - started)
 

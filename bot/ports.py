@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.models import SourcePost
+from bot.models import Digest, SourcePost
 
 
 class SourceError(Exception):
@@ -21,10 +21,6 @@ class LLMUnavailable(LLMError):
     """The endpoint could not be reached or kept failing after the client's retries."""
 
 
-class LLMOutputError(LLMError):
-    """The endpoint answered, but not with usable output (malformed, refused, cut off)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Completion:
     text: str
@@ -32,9 +28,31 @@ class Completion:
     completion_tokens: int = 0
 
 
+class LLMOutputError(LLMError):
+    """The endpoint answered, but not with usable output (malformed, refused, cut off)."""
+
+    def __init__(self, message: str, spent: Completion | None = None) -> None:
+        super().__init__(message)
+        self.spent = spent  # the tokens the unusable answer still cost, where known
+
+
 class Source(Protocol):
     async def fetch(self, community: str, listing: str) -> list[SourcePost]:
         """One listing ("top" of the day, "hot", ...) of a community. Raises SourceError."""
+        ...
+
+
+class Progress(Protocol):
+    def stage(self, description: str) -> None: ...
+
+    def analysed(self, done: int, total: int) -> None: ...
+
+
+class Publisher(Protocol):
+    name: str
+
+    async def publish(self, digest: Digest) -> str:
+        """Deliver the digest (idempotently); returns where it went."""
         ...
 
 

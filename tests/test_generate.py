@@ -122,6 +122,7 @@ async def test_a_topic_that_stays_unusable_is_published_headline_only(
     failed = [t for t in digest.topics if t.analysis.status is AnalysisStatus.FAILED]
     assert len(failed) == 1 and failed[0] is digest.topics[0]
     assert "1 of 5 topics could not be analysed" in digest.notes
+    assert digest.usage.calls == len(llm.completions) == 7  # failed tries count too
     text = post_text(outcome)
     assert "*Analysis unavailable today; from the source:*" in text
     assert text.count("   - *Benefits:*") == 4
@@ -130,6 +131,20 @@ async def test_a_topic_that_stays_unusable_is_published_headline_only(
     again = await App(make_config()).generate(force=True)
     assert again.digest.failed_topics == 0
     assert len(llm.completions) == before + 1
+
+
+async def test_failed_predictions_are_noted_and_the_run_is_degraded(
+    app: App, llm: FakeOpenAI, tmp_path: Path
+) -> None:
+    llm.script("Today is", "refusal", "refusal")
+    outcome = await app.generate()
+    assert outcome.digest.predictions == () and outcome.digest.failed_topics == 0
+    assert (
+        "no predictions today: no usable answer after a repair try: the model refused: "
+        "I can't help with that." in outcome.digest.notes
+    )
+    run = next(Store(tmp_path / "history.db").db["runs"].rows)
+    assert run["status"] == "degraded" and "no predictions today" in run["message"]
 
 
 async def test_servers_without_strict_schemas_get_json_mode(
