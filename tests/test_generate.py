@@ -193,6 +193,30 @@ async def test_a_source_outage_is_an_error_and_no_digest(
     assert not (tmp_path / "blog").exists()
 
 
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (Fault(429, b"{}", {"retry-after": "1"}), r"rate limiting this client \(429\)"),
+        (Fault(404, b'{"message": "Not Found", "error": 404}'), r"not found \(404\)"),
+        (Fault(200, b"<html>not json", {"Content-Type": "application/json"}), "Reddit failed"),
+    ],
+)
+async def test_reddit_errors_are_clear(
+    app: App, reddit: FakeReddit, fault: Fault, message: str
+) -> None:
+    reddit.fail("/r/MachineLearning", fault)
+    with pytest.raises(SourceError, match=message):
+        await app.generate()
+
+
+async def test_a_broken_feed_is_a_clear_error(
+    make_config: ConfigFactory, reddit: FakeReddit
+) -> None:
+    reddit.fail("/r/MachineLearning/top/.rss", Fault(200, b"<<< not a feed"))
+    with pytest.raises(SourceError, match="not a readable feed"):
+        await App(make_config(reddit_credentials=False)).generate()
+
+
 async def test_a_trending_outage_leaves_out_trending_only(app: App, reddit: FakeReddit) -> None:
     reddit.fail("/r/machinelearningnews", Fault(403, b'{"message": "Forbidden"}'))
     outcome = await app.generate()

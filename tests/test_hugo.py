@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from adapters.hugo import HugoBlog, HugoStyle, escape_markdown, render_hugo
-from bot.config import BlogSettings
+from adapters.hugo import HugoBlog, HugoStyle, escape_markdown, render_front_matter, render_hugo
+from bot.config import PROJECT_DIR, BlogSettings
 from bot.models import (
     Analysis,
     AnalysisStatus,
@@ -253,3 +253,22 @@ async def test_hugo_reads_back_the_post_with_hostile_text(tmp_path: Path) -> Non
     assert len(benefits) == len(HOSTILE)
     assert "<script" not in content and "raw HTML omitted" not in content
     assert "it’s fine" in html.unescape(content) and "â€" not in content
+
+
+REFERENCE = PROJECT_DIR.parent / "shared" / "reference"
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="the blog's reference posts are not here")
+def test_front_matter_matches_the_blogs_own_posts() -> None:
+    """Given a reference post's date and model, the front matter is the same text."""
+    posts = sorted(REFERENCE.glob("**/*-ai-auto-summary.md"))
+    assert posts
+    for post in posts:
+        theirs = post.read_text(encoding="utf-8").split("\n---\n")[0] + "\n---"
+        moment = datetime.strptime(
+            next(line for line in theirs.splitlines() if line.startswith("date: "))[6:],
+            "%Y-%m-%dT%H:%M:%SZ",
+        ).replace(tzinfo=UTC)
+        model = theirs.split("tags: [")[1].split(", ")[-1].split('"')[1]
+        digest = replace(make_digest([]), generated_at=moment, model=model)
+        assert render_front_matter(digest, STYLE) == theirs, post.name
