@@ -12,7 +12,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +59,12 @@ class SelectionSettings(_Section):
     trending_lookback_days: int = Field(7, ge=0)
     max_age_hours: float = Field(48, gt=0)
     min_score: int = 0
+
+    @model_validator(mode="after")
+    def _trending_range(self) -> SelectionSettings:
+        if self.trending_min > self.trending_max:
+            raise ValueError("trending_min is larger than trending_max")
+        return self
 
 
 class LLMSettings(_Section):

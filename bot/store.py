@@ -1,7 +1,7 @@
 """The bot's history in SQLite: runs, digests, source posts, the analysis cache.
 
-One connection, used from the event loop's thread (SQLite calls here take
-microseconds to milliseconds); WAL mode so a reader never blocks the writer.
+One connection, used from the event loop's thread (the queries here take well
+under a millisecond); WAL mode so a reader never blocks the writer.
 The schema changes only through the numbered migrations below.
 """
 
@@ -147,9 +147,8 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # The bot is one process with one event loop; the connection may still be
-        # handed to a worker thread (e.g. asyncio.to_thread), so allow that.
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        # Used only from the event loop's thread; sqlite3 refuses any other thread.
+        conn = sqlite3.connect(str(path), timeout=30)
         self.db = Database(conn)
         if str(path) != ":memory:":
             self.db.enable_wal()

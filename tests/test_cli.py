@@ -54,10 +54,11 @@ def test_a_broken_prompt_fails_the_check(make_config: ConfigFactory, tmp_path: P
 
 def test_invalid_settings_are_explained(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('[llm]\nconcurrency = 0\nmodle = "x"\n')
+    path.write_text('[llm]\nconcurrency = 0\nmodle = "x"\n[selection]\ntrending_min = 9\n')
     result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
     assert result.exit_code == 1
     assert "llm.concurrency" in result.output and "llm.modle" in result.output
+    assert "trending_min is larger than trending_max" in result.output
 
 
 def test_generate_from_the_shipped_example_offline(make_config: ConfigFactory) -> None:
