@@ -14,10 +14,9 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from bot.models import AnalysisStatus, Digest, DigestMode, Topic
-from bot.text import one_line, shorten
+from bot.text import one_line, safe_url, shorten
 
 SECTION_TOPICS = "Possible consequences of current developments"
 SECTION_TRENDING = "Currently trending topics"
@@ -71,9 +70,7 @@ def escape_markdown(text: str, *, verbatim: bool = False) -> str:
 
 def link_destination(url: str) -> str:
     """A markdown link destination that cannot escape its brackets; non-web links are dropped."""
-    if not url.lower().startswith(("https://", "http://")):
-        return "<>"
-    return "<" + quote(one_line(url), safe=":/?#[]@!$&'()*+,;=%~") + ">"
+    return f"<{safe_url(url) or ''}>"
 
 
 def yaml_string(value: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from urllib.parse import quote
 
 # Control characters and format characters (zero-width, bidirectional overrides) are
 # invisible and can reorder or hide what a reader sees; they never carry meaning here.
@@ -26,3 +28,25 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     cut = text[: max(limit - len(ellipsis), 0)]
     head, sep, _ = cut.rpartition(" ")
     return (head if sep and len(head) > limit // 2 else cut).rstrip() + ellipsis
+
+
+def safe_url(url: str) -> str | None:
+    """A web link safe to place in markup: http(s) only, no spaces, brackets or pipes."""
+    line = one_line(url)
+    if not line.lower().startswith(("https://", "http://")):
+        return None
+    return quote(line, safe=":/?#@!$&'*+,;=%~-._")
+
+
+def fit(text: str, limit: int, escape: Callable[[str], str]) -> str:
+    """`escape(text)` cut at a word boundary so that the escaped result is at most `limit` long.
+
+    Cutting before escaping never splits an escape sequence; each try shrinks the cut by
+    the overflow, so this ends after a few tries.
+    """
+    escaped = escape(text)
+    room = limit
+    while len(escaped) > limit:
+        escaped = escape(shorten(text, room))
+        room -= max(len(escaped) - limit, 1)
+    return escaped
