@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.models import AnalysisStatus, Digest, DigestMode, Topic
+from bot.ports import Published
 from bot.text import one_line, safe_url, shorten
 
 SECTION_TOPICS = "Possible consequences of current developments"
@@ -186,7 +187,10 @@ class HugoBlog:
     def render(self, digest: Digest) -> str:
         return render_hugo(digest, self._style)
 
-    async def publish(self, digest: Digest) -> str:
+    async def publish(self, digest: Digest) -> Published:
         path = self.path_for(digest)
-        await asyncio.to_thread(write_atomically, path, self.render(digest))
-        return str(path)
+        try:
+            await asyncio.to_thread(write_atomically, path, self.render(digest))
+        except OSError as exc:
+            return Published(f"blog: not written ({path})", (f"cannot write {path}: {exc}",))
+        return Published(str(path))

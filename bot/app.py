@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
@@ -10,16 +11,19 @@ from pathlib import Path
 
 from openai import AsyncOpenAI
 
+from adapters.discord_bot import DiscordPlatform, discord_rest
 from adapters.feeds import FeedOptions, FeedSource
 from adapters.hugo import HugoBlog, HugoStyle
 from adapters.openai_llm import OpenAIChat
 from adapters.reddit import RedditOptions, RedditSource
+from adapters.slack_app import SlackPlatform, slack_client
 from bot import replay
 from bot.analyse import Analyst, Pricing
 from bot.config import Config
+from bot.deliver import ChatPublisher
 from bot.models import Collection
 from bot.pipeline import Communities, Outcome, Pipeline, collect
-from bot.ports import Progress, Source
+from bot.ports import Progress, Published, Source
 from bot.prompts import load_prompt
 from bot.select import SelectionRules
 from bot.store import Store
@@ -33,6 +37,7 @@ class Modes:
     llm: str
     uses_reddit_api: bool
     uses_llm: bool
+    chat: tuple[str, ...]  # where digests are posted, e.g. "discord: 2 channels"
 
 
 class App:
@@ -64,7 +69,16 @@ class App:
             if uses_llm
             else "none: headline digests (no OPENAI_API_KEY)"
         )
-        return Modes(source, llm, reddit_api, uses_llm)
+        chat = []
+        for platform, token, channels in (
+            ("discord", secrets.discord_token, s.discord.channels),
+            ("slack", secrets.slack_bot_token, s.slack.channels),
+        ):
+            if token and channels:
+                chat.append(f"{platform}: {len(channels)} channels")
+            elif channels:
+                chat.append(f"{platform}: {len(channels)} channels but no token: not posted")
+        return Modes(source, llm, reddit_api, uses_llm, tuple(chat))
 
     def source(self) -> Source:
         s, secrets = self.settings.reddit, self.config.secrets
@@ -155,6 +169,42 @@ class App:
             )
         return collection
 
+    def chat_publishers(self, store: Store) -> list[ChatPublisher]:
+        """A publisher for each chat platform that has a token and channels."""
+        s, secrets = self.settings, self.config.secrets
+        concurrency = s.delivery.concurrency
+        publishers = []
+        if (token := secrets.discord_token) and s.discord.channels:
+
+            @asynccontextmanager
+            async def discord_platform() -> AsyncIterator[DiscordPlatform]:
+                async with discord_rest(token.get_secret_value(), s.discord.api_base_url) as c:
+                    yield DiscordPlatform(c, threads=s.discord.threads)
+
+            publishers.append(
+                ChatPublisher("discord", discord_platform, store, s.discord.channels, concurrency)
+            )
+        if (token := secrets.slack_bot_token) and s.slack.channels:
+
+            @asynccontextmanager
+            async def slack_platform() -> AsyncIterator[SlackPlatform]:
+                client = slack_client(token.get_secret_value(), s.slack.api_base_url)
+                yield SlackPlatform(client, threads=s.slack.threads)
+
+            publishers.append(
+                ChatPublisher("slack", slack_platform, store, s.slack.channels, concurrency)
+            )
+        return publishers
+
+    async def publish(self, day: date) -> tuple[Published, ...]:
+        """Deliver a stored digest to every configured chat channel that lacks it."""
+        with closing(self.open_store()) as store:
+            digest = store.load_digest(day)
+            if digest is None:
+                raise LookupError(f"no digest for {day} in history")
+            publishers = self.chat_publishers(store)
+            return tuple(await asyncio.gather(*(p.publish(digest) for p in publishers)))
+
     async def generate(
         self,
         day: date | None = None,
@@ -162,6 +212,7 @@ class App:
         *,
         force: bool = False,
         dry_run: bool = False,
+        post: bool = True,
     ) -> Outcome:
         replayed = replay.load(replay_file) if replay_file else None
         if day is None:
@@ -178,7 +229,7 @@ class App:
                     model=self.settings.llm.model,
                     rules=self.rules(),
                     events=self.settings.predictions.events,
-                    publishers=[self.blog()],
+                    publishers=[self.blog(), *(self.chat_publishers(store) if post else [])],
                     clock=self._clock,
                     progress=self._progress,
                 )

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from contextlib import closing
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -105,6 +105,8 @@ def config_check(ctx: click.Context) -> None:
     _say(out, "LLM", modes.llm)
     _say(out, "database", s.storage.database)
     _say(out, "blog posts", s.storage.blog_dir / s.storage.post_filename)
+    for chat in modes.chat or ("none (discord.channels, slack.channels)",):
+        _say(out, "chat", chat)
     if not modes.uses_reddit_api:
         _say(
             out,
@@ -154,9 +156,11 @@ def _summary(outcome: Outcome) -> None:
         ("cost", f"${usage.cost_usd:.4f}"),
         ("time", f"{outcome.seconds:.1f} s"),
     ]
-    rows += [("written", place) for place in outcome.published]
+    rows += [("published", p.summary) for p in outcome.published]
     for key, value in rows:
         _say(err, key, value)
+    for problem in outcome.problems:
+        _say(err, "problem", problem, "red")
     for note in digest.notes:
         _say(err, "note", note, "yellow")
     for topic in digest.topics:
@@ -174,9 +178,15 @@ def _summary(outcome: Outcome) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Print the post; store and write nothing.")
 @click.option("--force", is_flag=True, help="Replace the day's digest if it exists.")
+@click.option("--no-post", is_flag=True, help="Write the blog post only; post to no chat.")
 @click.pass_context
 def generate(
-    ctx: click.Context, day: str | None, replay_file: Path | None, dry_run: bool, force: bool
+    ctx: click.Context,
+    day: str | None,
+    replay_file: Path | None,
+    dry_run: bool,
+    force: bool,
+    no_post: bool,
 ) -> None:
     """Build the day's digest: collect, select, analyse, store, write the post."""
     config = _load(ctx)
@@ -191,13 +201,38 @@ def generate(
         app = App(config, progress=RichProgress(bar))
         try:
             outcome = asyncio.run(
-                app.generate(_day(day), replay_file, force=force, dry_run=dry_run)
+                app.generate(_day(day), replay_file, force=force, dry_run=dry_run, post=not no_post)
             )
         except (SourceError, replay.ReplayError, PromptError) as exc:
             raise click.ClickException(f"no digest: {exc}") from exc
     if dry_run:
         out.print(app.blog().render(outcome.digest), markup=False, highlight=False, end="")
     _summary(outcome)
+
+
+@main.command()
+@click.option("--date", "day", help="The digest's day (default: today, UTC).")
+@click.pass_context
+def publish(ctx: click.Context, day: str | None) -> None:
+    """Post a stored digest to every configured Discord and Slack channel that lacks it.
+
+    Uses the platforms' REST APIs only, so it suits cron and CI. Safe to repeat: what a
+    channel already has is never posted twice.
+    """
+    app = App(_load(ctx))
+    chosen = _day(day) or datetime.now(UTC).date()
+    if not app.modes().chat:
+        raise click.ClickException("no chat channels configured (discord.channels, slack.channels)")
+    try:
+        results = asyncio.run(app.publish(chosen))
+    except LookupError as exc:
+        raise click.ClickException(f"{exc}: run `digestbot generate` first") from exc
+    for result in results:
+        _say(out, "published", result.summary)
+        for problem in result.problems:
+            _say(err, "problem", problem, "red")
+    if any(r.problems for r in results):
+        raise SystemExit(1)
 
 
 @main.command("collect")

@@ -108,6 +108,22 @@ class BlogSettings(_Section):
     )
 
 
+class DiscordSettings(_Section):
+    channels: list[str] = []  # channel ids that receive every digest
+    threads: bool = False  # headline in the channel, details in a thread under it
+    api_base_url: str = "https://discord.com/api/v10"
+
+
+class SlackSettings(_Section):
+    channels: list[str] = []  # channel ids (C0123...) that receive every digest
+    threads: bool = False
+    api_base_url: str = "https://slack.com/api/"
+
+
+class DeliverySettings(_Section):
+    concurrency: int = Field(8, ge=1, le=100)  # channels posted to at once, per platform
+
+
 class Settings(BaseSettings):
     """Everything that is not a secret. Built from the TOML file, then the environment."""
 
@@ -122,6 +138,9 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     predictions: PredictionSettings = PredictionSettings()
     blog: BlogSettings = BlogSettings()
+    discord: DiscordSettings = DiscordSettings()
+    slack: SlackSettings = SlackSettings()
+    delivery: DeliverySettings = DeliverySettings()
 
     @classmethod
     def settings_customise_sources(
@@ -150,6 +169,12 @@ class Secrets(BaseSettings):
     reddit_client_secret: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("DIGESTBOT_REDDIT_CLIENT_SECRET", "REDDIT_CLIENT_SECRET"),
+    )
+    discord_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("DIGESTBOT_DISCORD_TOKEN", "DISCORD_TOKEN")
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("DIGESTBOT_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN")
     )
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 from bot.analyse import Analyst
 from bot.models import Collection, Digest, DigestMode, Usage
-from bot.ports import Progress, Publisher, Source, SourceError
+from bot.ports import Progress, Published, Publisher, Source, SourceError
 from bot.select import SelectionRules, select_topics, select_trending
 from bot.store import Store
 
@@ -52,8 +52,12 @@ async def collect(source: Source, communities: Communities) -> Collection:
 class Outcome:
     digest: Digest
     created: bool  # False: the day already had a digest and it was kept
-    published: tuple[str, ...]
+    published: tuple[Published, ...]
     seconds: float
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(p for published in self.published for p in published.problems)
 
 
 class Pipeline:
@@ -104,7 +108,7 @@ class Pipeline:
             collection = await gather()
             digest = await self._build(day, collection)
             usage = digest.usage
-            published: tuple[str, ...] = ()
+            published: tuple[Published, ...] = ()
             if not dry_run:
                 self._progress.stage("storing")
                 self._store.save_digest(digest, run_id)
@@ -163,9 +167,6 @@ class Pipeline:
             notes=tuple(notes),
         )
 
-    async def _publish(self, digest: Digest) -> tuple[str, ...]:
-        places = []
-        for publisher in self._publishers:
-            self._progress.stage(f"publishing to {publisher.name}")
-            places.append(await publisher.publish(digest))
-        return tuple(places)
+    async def _publish(self, digest: Digest) -> tuple[Published, ...]:
+        self._progress.stage("publishing to " + ", ".join(p.name for p in self._publishers))
+        return tuple(await asyncio.gather(*(p.publish(digest) for p in self._publishers)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.models import Digest, SourcePost
@@ -48,11 +49,17 @@ class Progress(Protocol):
     def analysed(self, done: int, total: int) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    summary: str  # where the digest went, in a line
+    problems: tuple[str, ...] = ()  # what failed, each with what to do
+
+
 class Publisher(Protocol):
     name: str
 
-    async def publish(self, digest: Digest) -> str:
-        """Deliver the digest (idempotently); returns where it went."""
+    async def publish(self, digest: Digest) -> Published:
+        """Deliver the digest, idempotently; failures are reported, never raised."""
         ...
 
 
@@ -63,4 +70,41 @@ class LLM(Protocol):
         self, messages: Sequence[dict[str, str]], schema_name: str, schema: dict[str, Any]
     ) -> Completion:
         """One chat completion whose text should be a JSON object matching `schema`."""
+        ...
+
+
+class DeliveryError(Exception):
+    """A chat platform refused or failed a message, after the client's own retries.
+
+    `permanent` failures (missing access, unknown channel, bad token) will not go away
+    by trying again; the others (rate limits, server errors, timeouts) may.
+    """
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class ChatPlatform(Protocol):
+    """A chat platform's REST API as delivery needs it."""
+
+    name: str
+    threads: bool  # the details go in a thread under the headline message
+
+    def render(self, digest: Digest) -> Sequence[Any]:
+        """The digest's messages, in posting order (pure and deterministic)."""
+        ...
+
+    async def send(self, channel: str, message: Any, *, key: str, thread: str | None) -> str:
+        """Post one message (into `thread` if given); returns its id. `key` is idempotent."""
+        ...
+
+    async def start_thread(self, channel: str, message_id: str, title: str) -> str:
+        """Open a thread under a posted message; returns what `send` takes as `thread`."""
+        ...
+
+    async def find_sent(
+        self, channel: str, key: str, since: datetime, thread: str | None
+    ) -> str | None:
+        """The id of a message posted with `key` since `since`, where the platform can tell."""
         ...

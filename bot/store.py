@@ -135,6 +135,29 @@ def _history(db: Database) -> None:
     )
 
 
+@migrations(name="0002_deliveries")
+def _deliveries(db: Database) -> None:
+    db["deliveries"].create(
+        {
+            "day": str,
+            "platform": str,  # discord, slack
+            "channel": str,
+            "part": int,  # the message's place in the digest's rendering
+            "state": str,  # sending, sent, failed
+            "key": str,  # the idempotency key (Discord's nonce; Slack's message metadata)
+            "message_id": str,
+            "thread_id": str,  # where the following parts go, when details are threaded
+            "attempts": int,
+            "error": str,
+            "permanent": int,  # the failure will not go away by retrying
+            "sending_at": str,
+            "updated_at": str,
+        },
+        pk=("day", "platform", "channel", "part"),
+        foreign_keys=[("day", "digests", "day")],
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -340,6 +363,58 @@ class Store:
             " and ".join(where) or None, args, order_by="day", select="day"
         )
         return [date.fromisoformat(r["day"]) for r in rows]
+
+    # -- the delivery ledger ------------------------------------------------
+
+    def delivery(self, day: date, platform: str, channel: str, part: int) -> dict | None:
+        rows = self.db["deliveries"].rows_where(
+            "day = ? and platform = ? and channel = ? and part = ?",
+            [day.isoformat(), platform, channel, part],
+        )
+        return next(rows, None)
+
+    def _ledger(self, day: date, platform: str, channel: str, part: int, **values: Any) -> None:
+        key = {"day": day.isoformat(), "platform": platform, "channel": channel, "part": part}
+        self.db["deliveries"].upsert(
+            {**key, **values, "updated_at": _now()}, pk=("day", "platform", "channel", "part")
+        )
+
+    def mark_sending(self, day: date, platform: str, channel: str, part: int, key: str) -> None:
+        """Recorded before the request goes out, so a crash leaves a trace to resume from."""
+        previous = self.delivery(day, platform, channel, part)
+        attempts = (previous["attempts"] or 0) + 1 if previous else 1
+        self._ledger(
+            day,
+            platform,
+            channel,
+            part,
+            state="sending",
+            key=key,
+            attempts=attempts,
+            error="",
+            permanent=0,
+            sending_at=_now(),
+        )
+
+    def mark_sent(self, day: date, platform: str, channel: str, part: int, message_id: str) -> None:
+        self._ledger(day, platform, channel, part, state="sent", message_id=message_id)
+
+    def set_thread(self, day: date, platform: str, channel: str, part: int, thread: str) -> None:
+        self._ledger(day, platform, channel, part, thread_id=thread)
+
+    def mark_failed(
+        self, day: date, platform: str, channel: str, part: int, error: str, permanent: bool
+    ) -> None:
+        self._ledger(
+            day, platform, channel, part, state="failed", error=error, permanent=int(permanent)
+        )
+
+    def deliveries(self, day: date) -> list[dict[str, Any]]:
+        return list(
+            self.db["deliveries"].rows_where(
+                "day = ?", [day.isoformat()], order_by="platform, channel, part"
+            )
+        )
 
     def history(self, limit: int) -> Iterator[dict[str, Any]]:
         """The newest digests first, with their topic count and usage."""

@@ -39,7 +39,8 @@ def test_the_env_example_lists_every_setting_and_secret() -> None:
         env = "DIGESTBOT_" + name.upper().replace(".", "__")
         assert f"# {env}=" in text, env
     for field in Secrets.model_fields.values():
-        assert all(alias in text for alias in field.validation_alias.choices)
+        prefixed, bare = field.validation_alias.choices
+        assert f"\n{bare}=" in text and prefixed == f"DIGESTBOT_{bare}"
 
 
 def test_the_environment_overrides_the_toml_file(

@@ -20,7 +20,7 @@ ERROR_BODY = b'{"error": {"message": "busy", "type": "server_error"}}'
 
 
 def post_text(outcome) -> str:
-    return Path(outcome.published[0]).read_text(encoding="utf-8")
+    return Path(outcome.published[0].summary).read_text(encoding="utf-8")
 
 
 async def test_a_full_digest(app: App, llm: FakeOpenAI, reddit: FakeReddit) -> None:
@@ -71,7 +71,7 @@ async def test_a_second_run_for_the_day_makes_no_llm_calls(app: App, llm: FakeOp
 
 async def test_a_day_that_has_a_digest_gets_its_post_back(app: App) -> None:
     outcome = await app.generate()
-    path = Path(outcome.published[0])
+    path = Path(outcome.published[0].summary)
     written = path.read_bytes()
     path.unlink()
     again = await app.generate()

@@ -228,9 +228,10 @@ def build_with_hugo(post: Path, tmp_path: Path) -> dict:
 
 async def test_hugo_reads_back_the_post_with_hostile_text(tmp_path: Path) -> None:
     digest = make_digest(HOSTILE, text="@everyone <!channel> {{< x >}} ---")
-    path = Path(
-        await HugoBlog(tmp_path / "posts", "{date}-ai-auto-summary.md", STYLE).publish(digest)
+    published = await HugoBlog(tmp_path / "posts", "{date}-ai-auto-summary.md", STYLE).publish(
+        digest
     )
+    path = Path(published.summary)
     page = build_with_hugo(path, tmp_path)
     assert page["title"] == "[Daily Automated AI Summary]"
     assert page["date"] == "2026-11-20T05:32:19Z"

@@ -1,0 +1,152 @@
+"""Delivering a digest to chat channels exactly once, with the ledger in SQLite.
+
+Every (digest, channel) delivery is a sequence of messages; each is marked `sending`
+before its request and `sent` with its id after, so a re-run, a restart or a crash
+posts only what is missing. The window between sending and recording is closed by
+the platform's idempotency key where it has one (Discord's nonce), or by looking the
+key up in the channel's recent history (Slack's message metadata).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.models import Digest
+from bot.ports import ChatPlatform, DeliveryError, Published
+from bot.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelResult:
+    platform: str
+    channel: str
+    sent: int  # messages posted by this run
+    already: int  # messages an earlier run had posted
+    error: str = ""
+    permanent: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def delivery_key(digest: Digest, platform: str, channel: str, part: int) -> str:
+    """The same message of the same digest for the same channel always gets the same key.
+
+    25 characters: the most Discord takes as a nonce.
+    """
+    text = f"{digest.day.isoformat()}|{platform}|{channel}|{part}"
+    return hashlib.sha256(text.encode()).hexdigest()[:25]
+
+
+def summarise(platform: str, results: Sequence[ChannelResult]) -> Published:
+    failed = [r for r in results if not r.ok]
+    sent = sum(r.sent for r in results)
+    already = sum(r.already for r in results)
+    summary = (
+        f"{platform}: {len(results) - len(failed)}/{len(results)} channels "
+        f"({sent} messages sent, {already} already there)"
+    )
+    problems = tuple(
+        r.error + ("" if r.permanent else " (will be retried on the next run)") for r in failed
+    )
+    return Published(summary, problems)
+
+
+PlatformOpener = Callable[[], AbstractAsyncContextManager[ChatPlatform]]
+
+
+class ChatPublisher:
+    """Delivers digests to a platform's channels, opening the platform for each publish."""
+
+    def __init__(
+        self,
+        name: str,
+        open_platform: PlatformOpener,
+        store: Store,
+        channels: Sequence[str],
+        concurrency: int,
+    ) -> None:
+        self.name = name
+        self._open = open_platform
+        self._store = store
+        self._channels = tuple(channels)
+        self._concurrency = concurrency
+
+    async def publish(self, digest: Digest) -> Published:
+        try:
+            async with self._open() as platform:
+                deliverer = Deliverer(platform, self._store, self._concurrency)
+                results = await deliverer.deliver(digest, self._channels)
+        except DeliveryError as exc:  # the platform could not be opened at all
+            return Published(f"{self.name}: not delivered", (str(exc),))
+        return summarise(self.name, results)
+
+
+class Deliverer:
+    def __init__(self, platform: ChatPlatform, store: Store, concurrency: int = 8) -> None:
+        self._platform = platform
+        self._store = store
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def deliver(self, digest: Digest, channels: Sequence[str]) -> list[ChannelResult]:
+        """Post what each channel is missing; channels run concurrently, each in order."""
+        messages = self._platform.render(digest)
+        return list(await asyncio.gather(*(self._channel(digest, c, messages) for c in channels)))
+
+    async def _channel(
+        self, digest: Digest, channel: str, messages: Sequence[object]
+    ) -> ChannelResult:
+        name = self._platform.name
+        sent = already = 0
+        thread = ""
+        async with self._slots:
+            try:
+                for part, message in enumerate(messages):
+                    row = self._store.delivery(digest.day, name, channel, part)
+                    if row and row["state"] == "sent":
+                        already += 1
+                        message_id = row["message_id"]
+                    else:
+                        message_id = await self._post(digest, channel, part, message, row, thread)
+                        sent += 1
+                    if part == 0 and self._platform.threads and len(messages) > 1:
+                        thread = (row or {}).get("thread_id") or await self._thread(
+                            digest, channel, message_id
+                        )
+            except DeliveryError as exc:
+                self._store.mark_failed(digest.day, name, channel, part, str(exc), exc.permanent)
+                return ChannelResult(name, channel, sent, already, str(exc), exc.permanent)
+        return ChannelResult(name, channel, sent, already)
+
+    async def _post(
+        self,
+        digest: Digest,
+        channel: str,
+        part: int,
+        message: object,
+        row: dict | None,
+        thread: str,
+    ) -> str:
+        platform, name = self._platform, self._platform.name
+        key = delivery_key(digest, name, channel, part)
+        message_id = None
+        if row and row["state"] == "sending":  # an earlier run stopped right here
+            since = datetime.fromisoformat(row["sending_at"]) - timedelta(minutes=1)
+            message_id = await platform.find_sent(channel, key, since, thread or None)
+        if message_id is None:
+            self._store.mark_sending(digest.day, name, channel, part, key)
+            message_id = await platform.send(channel, message, key=key, thread=thread or None)
+        self._store.mark_sent(digest.day, name, channel, part, message_id)
+        return message_id
+
+    async def _thread(self, digest: Digest, channel: str, message_id: str) -> str:
+        title = f"Daily AI digest · {digest.day.isoformat()}"
+        thread = await self._platform.start_thread(channel, message_id, title)
+        self._store.set_thread(digest.day, self._platform.name, channel, 0, thread)
+        return thread
