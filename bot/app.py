@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -174,21 +174,22 @@ class App:
         s, secrets = self.settings, self.config.secrets
         concurrency = s.delivery.concurrency
         publishers = []
-        if (token := secrets.discord_token) and s.discord.channels:
+        if (discord_token := secrets.discord_token) and s.discord.channels:
 
             @asynccontextmanager
             async def discord_platform() -> AsyncIterator[DiscordPlatform]:
-                async with discord_rest(token.get_secret_value(), s.discord.api_base_url) as c:
+                token = discord_token.get_secret_value()
+                async with discord_rest(token, s.discord.api_base_url) as c:
                     yield DiscordPlatform(c, threads=s.discord.threads)
 
             publishers.append(
                 ChatPublisher("discord", discord_platform, store, s.discord.channels, concurrency)
             )
-        if (token := secrets.slack_bot_token) and s.slack.channels:
+        if (slack_token := secrets.slack_bot_token) and s.slack.channels:
 
             @asynccontextmanager
             async def slack_platform() -> AsyncIterator[SlackPlatform]:
-                client = slack_client(token.get_secret_value(), s.slack.api_base_url)
+                client = slack_client(slack_token.get_secret_value(), s.slack.api_base_url)
                 yield SlackPlatform(client, threads=s.slack.threads)
 
             publishers.append(
@@ -198,7 +199,7 @@ class App:
 
     async def publish(self, day: date) -> tuple[Published, ...]:
         """Deliver a stored digest to every configured chat channel that lacks it."""
-        with closing(self.open_store()) as store:
+        with self.open_store() as store:
             digest = store.load_digest(day)
             if digest is None:
                 raise LookupError(f"no digest for {day} in history")
@@ -221,7 +222,7 @@ class App:
         async def gather() -> Collection:
             return replayed if replayed is not None else await self.collect()
 
-        with closing(self.open_store()) as store:
+        with self.open_store() as store:
             async with self.analyst(store) as analyst:
                 pipeline = Pipeline(
                     store,
@@ -242,6 +243,6 @@ class App:
         self, since: date | None, until: date | None, folder: Path | None = None
     ) -> list[str]:
         blog = self.blog(folder)
-        with closing(self.open_store()) as store:
+        with self.open_store() as store:
             digests = [store.load_digest(day) for day in store.digest_days(since, until)]
         return [await blog.publish(d) for d in digests if d is not None]

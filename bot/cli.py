@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -269,7 +268,7 @@ def history(ctx: click.Context, limit: int) -> None:
     table = Table(box=None)
     for column in ("day", "mode", "model", "topics", "LLM calls", "tokens", "cost"):
         table.add_column(column, no_wrap=True)
-    with closing(app.open_store()) as store:
+    with app.open_store() as store:
         for row in store.history(limit):
             failed = f" ({row['failed']} failed)" if row["failed"] else ""
             table.add_row(

@@ -181,6 +181,12 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- runs ---------------------------------------------------------------
 
     def start_run(self, command: str, day: date, model: str) -> int:

@@ -12,8 +12,13 @@ import pytest
 
 from bot import config as config_module
 from bot.app import App
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit, reddit_post
+from tests.fakes.slack import FakeSlack
+
+DISCORD_CHANNELS = ["111", "222"]
+SLACK_CHANNELS = ["C111", "C222"]
 
 MAIN_TITLES = [
     "[R] Mixture-of-depths for cheaper inference",
@@ -62,7 +67,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import os
 
     for name in list(os.environ):
-        if name.startswith(("DIGESTBOT_", "OPENAI_", "REDDIT_", "PRAW_")):
+        if name.startswith(("DIGESTBOT_", "OPENAI_", "REDDIT_", "PRAW_", "DISCORD_", "SLACK_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
@@ -81,6 +86,22 @@ def llm() -> Iterator[FakeOpenAI]:
         yield server
 
 
+@pytest.fixture
+def discord_api() -> Iterator[FakeDiscord]:
+    import discord
+
+    base = discord.http.Route.BASE  # process-wide: put it back after the test
+    with FakeDiscord(set(DISCORD_CHANNELS)) as server:
+        yield server
+    discord.http.Route.BASE = base
+
+
+@pytest.fixture
+def slack_api() -> Iterator[FakeSlack]:
+    with FakeSlack(set(SLACK_CHANNELS)) as server:
+        yield server
+
+
 ConfigFactory = Callable[..., config_module.Config]
 
 
@@ -91,8 +112,15 @@ def make_config(
     """A Config on the fakes: `llm_key`/`reddit_credentials` False leave those secrets out."""
 
     def make(
-        *, llm_key: bool = True, reddit_credentials: bool = True, **sections: dict[str, Any]
+        *,
+        llm_key: bool = True,
+        reddit_credentials: bool = True,
+        discord: FakeDiscord | None = None,
+        slack: FakeSlack | None = None,
+        threads: bool = False,
+        **sections: dict[str, Any],
     ) -> config_module.Config:
+        """A Config on the fakes; pass the chat fakes to deliver to their channels."""
         values: dict[str, dict[str, Any]] = {
             "storage": {
                 "database": str(tmp_path / "history.db"),
@@ -106,6 +134,18 @@ def make_config(
                 "timeout_seconds": 5,
             },
         }
+        if discord:
+            values["discord"] = {
+                "channels": DISCORD_CHANNELS,
+                "api_base_url": f"{discord.url}/api/v10",
+                "threads": threads,
+            }
+        if slack:
+            values["slack"] = {
+                "channels": SLACK_CHANNELS,
+                "api_base_url": f"{slack.url}/api/",
+                "threads": threads,
+            }
         for section, settings in sections.items():
             values.setdefault(section, {}).update(settings)
         path = tmp_path / "digestbot.toml"
@@ -114,6 +154,8 @@ def make_config(
             ("OPENAI_API_KEY", llm_key, "test-key"),
             ("REDDIT_CLIENT_ID", reddit_credentials, "client-id"),
             ("REDDIT_CLIENT_SECRET", reddit_credentials, "client-secret"),
+            ("DISCORD_TOKEN", discord is not None, "discord-token"),
+            ("SLACK_BOT_TOKEN", slack is not None, "xoxb-slack-token"),
         ]:
             if wanted:
                 monkeypatch.setenv(name, value)

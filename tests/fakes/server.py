@@ -8,6 +8,7 @@ prefix and consumed in order: one fault, one request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections import deque
@@ -40,10 +41,11 @@ class Seen:
 class FakeServer:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
+        self._released: asyncio.Event | None = None  # made in the server's loop
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self.app = web.Application(middlewares=[self._middleware])
         self.routes(self.app)
         self.port = 0
@@ -62,6 +64,17 @@ class FakeServer:
     def seen(self, path_prefix: str) -> list[Seen]:
         with self._lock:
             return [r for r in self.requests if r.path.startswith(path_prefix)]
+
+    async def pause(self, seconds: float) -> None:
+        """Wait up to `seconds` before answering, unless release() is called first."""
+        self._released = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._released.wait(), seconds)
+
+    def release(self) -> None:
+        """Let paused answers go (callable from any thread)."""
+        if self._released is not None:
+            self._loop.call_soon_threadsafe(self._released.set)
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler):
@@ -91,14 +104,15 @@ class FakeServer:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     def __enter__(self) -> FakeServer:
-        self._thread.start()
+        self._server_thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        self._server_thread.join(10)
         self._loop.close()
 
 

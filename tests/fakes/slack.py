@@ -1,0 +1,155 @@
+"""A fake Slack Web API: auth.test, chat.postMessage, conversations.history and .replies.
+
+Like Slack it answers errors as {"ok": false, "error": ...} with HTTP 200, rate limits
+with 429 and an integer Retry-After, keeps message metadata, and can limit each
+channel's posting rate. `hold` stores a message but answers late, opening the window
+between posting and recording for crash tests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.server import FakeServer, json_response
+
+
+class FakeSlack(FakeServer):
+    def __init__(
+        self,
+        channels: set[str] | None = None,
+        *,
+        per_channel_limit: int = 0,
+        window: float = 1.0,
+    ) -> None:
+        self.channels: set[str] = set(channels or ())
+        self.not_in_channel: set[str] = set()
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.commands_responses: list[dict[str, Any]] = []
+        self.rate_limited = 0
+        self._per_channel_limit = per_channel_limit
+        self._window = window
+        self._sent_at: dict[str, list[float]] = defaultdict(list)
+        self._hold_index = -1
+        self._hold_seconds = 0.0
+        self._stored = 0
+        self._clock = time.time()
+        self._state = threading.Lock()
+        super().__init__()
+
+    def hold(self, index: int, seconds: float) -> None:
+        """Store the message with this index (0: the first stored) but answer after `seconds`;
+        index -1 releases a held answer."""
+        self._hold_index, self._hold_seconds = index, seconds
+        if index < 0:
+            self.release()
+
+    def routes(self, app: web.Application) -> None:
+        for method in (
+            "auth.test",
+            "chat.postMessage",
+            "conversations.history",
+            "conversations.replies",
+        ):
+            app.router.add_route("*", f"/api/{method}", self._dispatch)
+        app.router.add_post("/response/{id}", self._response_url)
+
+    def copies(self, channel: str) -> list[dict[str, Any]]:
+        with self._state:
+            return list(self.messages[channel])
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer xoxb-slack-token":
+            return json_response({"ok": False, "error": "invalid_auth"})
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args |= await request.json()
+        elif request.method == "POST":
+            args |= dict(await request.post())
+        method = request.path.removeprefix("/api/")
+        handler = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "conversations.history": self._history,
+            "conversations.replies": self._history,
+        }[method]
+        return await handler(args)
+
+    async def _auth_test(self, args: dict[str, Any]) -> web.Response:
+        return json_response(
+            {
+                "ok": True,
+                "url": "https://test.slack.com/",
+                "team": "Test",
+                "user": "digestbot",
+                "team_id": "T1",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
+        )
+
+    def _throttled(self, channel: str) -> int:
+        if not self._per_channel_limit:
+            return 0
+        now = time.monotonic()
+        recent = [t for t in self._sent_at[channel] if now - t < self._window]
+        self._sent_at[channel] = recent
+        if len(recent) >= self._per_channel_limit:
+            self.rate_limited += 1
+            return max(1, round(self._window - (now - recent[0])))
+        recent.append(now)
+        return 0
+
+    async def _post_message(self, args: dict[str, Any]) -> web.Response:
+        channel = args.get("channel", "")
+        if channel in self.not_in_channel:
+            return json_response({"ok": False, "error": "not_in_channel"})
+        if channel not in self.channels:
+            return json_response({"ok": False, "error": "channel_not_found"})
+        blocks = args.get("blocks")
+        metadata = args.get("metadata")
+        with self._state:
+            if wait := self._throttled(channel):
+                return json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(wait)},
+                )
+            self._clock = max(self._clock + 0.000001, time.time())
+            message = {
+                "ts": f"{self._clock:.6f}",
+                "text": args.get("text", ""),
+                "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+                "thread_ts": args.get("thread_ts"),
+                "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
+                "user": "UBOT",
+            }
+            self.messages[channel].append(message)
+            held = self._stored == self._hold_index
+            self._stored += 1
+        if held:
+            await self.pause(self._hold_seconds)
+        return json_response(
+            {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+        )
+
+    async def _history(self, args: dict[str, Any]) -> web.Response:
+        channel = args.get("channel", "")
+        oldest = float(args.get("oldest") or 0)
+        thread = args.get("ts")
+        with self._state:
+            found = [
+                m
+                for m in self.messages[channel]
+                if float(m["ts"]) >= oldest and (m["thread_ts"] == thread if thread else True)
+            ]
+        return json_response({"ok": True, "messages": list(reversed(found)), "has_more": False})
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.commands_responses.append(await request.json())
+        return json_response({"ok": True})

@@ -1,0 +1,191 @@
+"""Delivery to Discord and Slack through the real clients, against the local fakes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from adapters.discord_render import render_discord
+from adapters.slack_render import render_slack
+from bot.app import App
+from bot.cli import main
+from bot.config import PROJECT_DIR
+from bot.store import Store
+from tests.conftest import DISCORD_CHANNELS, SLACK_CHANNELS, ConfigFactory
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.server import Fault
+from tests.fakes.slack import FakeSlack
+
+EXAMPLE = PROJECT_DIR / "examples" / "2026-11-20-collection.json"
+DAY = date(2026, 11, 20)
+
+
+async def generate(config) -> App:
+    app = App(config)
+    await app.generate(replay_file=EXAMPLE, post=False)
+    return app
+
+
+def run_generate(config) -> None:
+    result = CliRunner().invoke(
+        main, ["--config", str(config.path), "generate", "--from", str(EXAMPLE), "--no-post"]
+    )
+    assert result.exit_code == 0, result.output
+
+
+def expected_counts(app: App) -> tuple[int, int]:
+    with Store(app.settings.storage.database) as store:
+        digest = store.load_digest(DAY)
+    return len(render_discord(digest)), len(render_slack(digest))
+
+
+async def test_every_channel_gets_the_digest_once(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    app = await generate(make_config(discord=discord_api, slack=slack_api))
+    discord_parts, slack_parts = expected_counts(app)
+    first = await app.publish(DAY)
+    assert [p.problems for p in first] == [(), ()]
+    for channel in DISCORD_CHANNELS:
+        messages = discord_api.copies(channel)
+        assert len(messages) == discord_parts
+        assert all(m["allowed_mentions"] == {"parse": []} for m in messages)
+        assert len({m["nonce"] for m in messages}) == discord_parts
+    for channel in SLACK_CHANNELS:
+        messages = slack_api.copies(channel)
+        assert len(messages) == slack_parts
+        assert all(m["metadata"]["event_type"] == "digestbot_message" for m in messages)
+    again = await app.publish(DAY)
+    assert "0 messages sent" in again[0].summary and "0 messages sent" in again[1].summary
+    assert [len(discord_api.copies(c)) for c in DISCORD_CHANNELS] == [discord_parts] * 2
+    assert [len(slack_api.copies(c)) for c in SLACK_CHANNELS] == [slack_parts] * 2
+
+
+async def test_rate_limits_and_server_errors_are_retried(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    app = await generate(make_config(discord=discord_api, slack=slack_api))
+    discord_parts, slack_parts = expected_counts(app)
+    discord_api.fail(
+        "/api/v10/channels/111/messages",
+        Fault(
+            429,
+            b'{"message": "slow down", "retry_after": 0.2, "global": false}',
+            {"Content-Type": "application/json", "Retry-After": "0.2", "Via": "1.1 google"},
+        ),
+        Fault(500, b'{"message": "oops", "code": 0}', {"Content-Type": "application/json"}),
+    )
+    slack_api.fail(
+        "/api/chat.postMessage",
+        Fault(
+            429,
+            b'{"ok": false, "error": "ratelimited"}',
+            {"Content-Type": "application/json", "Retry-After": "0"},
+        ),
+        Fault(503, b"unavailable"),
+    )
+    results = await app.publish(DAY)
+    assert [p.problems for p in results] == [(), ()]
+    assert len(discord_api.copies("111")) == discord_parts
+    assert len(slack_api.copies("C111")) + len(slack_api.copies("C222")) == 2 * slack_parts
+
+
+def test_a_channel_that_fails_for_good_does_not_hold_back_the_others(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack, tmp_path: Path
+) -> None:
+    discord_api.forbidden.add("111")
+    slack_api.channels.discard("C222")
+    config = make_config(discord=discord_api, slack=slack_api)
+    run_generate(config)
+    discord_parts, slack_parts = expected_counts(App(config))
+    result = CliRunner().invoke(main, ["--config", str(config.path), "publish", "--date", str(DAY)])
+    assert result.exit_code == 1
+    assert "Discord channel 111: the bot lacks access (403" in result.output
+    assert "Slack channel C222: unknown channel; check slack.channels (channel_not_found)" in (
+        result.output
+    )
+    assert len(discord_api.copies("222")) == discord_parts
+    assert len(slack_api.copies("C111")) == slack_parts
+    with Store(tmp_path / "history.db") as store:
+        failed = [r for r in store.deliveries(DAY) if r["state"] == "failed"]
+    assert {(r["platform"], r["channel"], r["permanent"]) for r in failed} == {
+        ("discord", "111", 1),
+        ("slack", "C222", 1),
+    }
+    # Fixed: the next publish delivers exactly what those channels miss.
+    discord_api.forbidden.clear()
+    slack_api.channels.add("C222")
+    again = CliRunner().invoke(main, ["--config", str(config.path), "publish", "--date", str(DAY)])
+    assert again.exit_code == 0, again.output
+    assert len(discord_api.copies("111")) == discord_parts
+    assert len(slack_api.copies("C222")) == slack_parts
+
+
+async def test_details_can_go_in_a_thread(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    config = make_config(discord=discord_api, slack=slack_api, threads=True)
+    app = await generate(config)
+    await app.publish(DAY)
+    headline = discord_api.copies("111")
+    assert len(headline) == 1 and headline[0]["id"] in discord_api.threads
+    assert discord_api.copies(headline[0]["id"])  # the details, in the thread
+    slack = slack_api.copies("C111")
+    assert slack[0]["thread_ts"] is None
+    assert all(m["thread_ts"] == slack[0]["ts"] for m in slack[1:]) and len(slack) > 1
+
+
+def test_a_crash_between_posting_and_recording_leaves_one_copy(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack, tmp_path: Path
+) -> None:
+    """Kill -9 a publish after its first channel, with the second channel's first message
+    posted but not yet recorded; the rerun finishes, and every channel has one copy."""
+    config = make_config(discord=discord_api, slack=slack_api, delivery={"concurrency": 1})
+    run_generate(config)
+    discord_parts, slack_parts = expected_counts(App(config))
+    discord_api.hold(index=discord_parts, seconds=60)  # channel 222's first message
+    slack_api.hold(index=slack_parts, seconds=60)  # channel C222's first message
+    command = [
+        sys.executable,
+        "-c",
+        "from bot.cli import main; main()",
+        "--config",
+        str(config.path),
+        "publish",
+        "--date",
+        str(DAY),
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (discord_api.copies("222") and slack_api.copies("C222")):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    with Store(tmp_path / "history.db") as store:
+        rows = store.deliveries(DAY)
+    assert {(r["platform"], r["channel"]) for r in rows if r["state"] == "sending"} == {
+        ("discord", "222"),
+        ("slack", "C222"),
+    }
+    discord_api.hold(index=-1, seconds=0)
+    slack_api.hold(index=-1, seconds=0)
+    result = CliRunner().invoke(main, ["--config", str(config.path), "publish", "--date", str(DAY)])
+    assert result.exit_code == 0, result.output
+    for channel in DISCORD_CHANNELS:
+        assert len(discord_api.copies(channel)) == discord_parts, channel
+    for channel in SLACK_CHANNELS:
+        assert len(slack_api.copies(channel)) == slack_parts, channel
