@@ -88,6 +88,16 @@ class ChatPublisher:
         return summarise(self.name, results)
 
 
+@dataclass
+class _Progress:
+    """One channel's delivery so far, across the waves."""
+
+    sent: int = 0
+    already: int = 0
+    thread: str = ""
+    error: DeliveryError | None = None
+
+
 class Deliverer:
     def __init__(self, platform: ChatPlatform, store: Store, concurrency: int = 8) -> None:
         self._platform = platform
@@ -95,34 +105,52 @@ class Deliverer:
         self._slots = asyncio.Semaphore(concurrency)
 
     async def deliver(self, digest: Digest, channels: Sequence[str]) -> list[ChannelResult]:
-        """Post what each channel is missing; channels run concurrently, each in order."""
+        """Post what each channel is missing, in waves: every channel's first message, then
+        every channel's second, and so on. Each channel gets its messages in order, and
+        the wave spaces them out, which keeps clear of per-channel rate limits."""
         messages = self._platform.render(digest)
-        return list(await asyncio.gather(*(self._channel(digest, c, messages) for c in channels)))
-
-    async def _channel(
-        self, digest: Digest, channel: str, messages: Sequence[object]
-    ) -> ChannelResult:
+        progress = {channel: _Progress() for channel in channels}
+        for part, message in enumerate(messages):
+            await asyncio.gather(
+                *(
+                    self._step(digest, channel, part, message, state, len(messages))
+                    for channel, state in progress.items()
+                    if state.error is None
+                )
+            )
         name = self._platform.name
-        sent = already = 0
-        thread = ""
+        return [
+            ChannelResult(
+                name,
+                channel,
+                p.sent,
+                p.already,
+                str(p.error) if p.error else "",
+                bool(p.error and p.error.permanent),
+            )
+            for channel, p in progress.items()
+        ]
+
+    async def _step(
+        self, digest: Digest, channel: str, part: int, message: object, state: _Progress, total: int
+    ) -> None:
+        name = self._platform.name
         async with self._slots:
+            row = self._store.delivery(digest.day, name, channel, part)
             try:
-                for part, message in enumerate(messages):
-                    row = self._store.delivery(digest.day, name, channel, part)
-                    if row and row["state"] == "sent":
-                        already += 1
-                        message_id = row["message_id"]
-                    else:
-                        message_id = await self._post(digest, channel, part, message, row, thread)
-                        sent += 1
-                    if part == 0 and self._platform.threads and len(messages) > 1:
-                        thread = (row or {}).get("thread_id") or await self._thread(
-                            digest, channel, message_id
-                        )
+                if row and row["state"] == "sent":
+                    state.already += 1
+                    message_id = row["message_id"]
+                else:
+                    message_id = await self._post(digest, channel, part, message, row, state.thread)
+                    state.sent += 1
+                if part == 0 and self._platform.threads and total > 1:
+                    state.thread = (row or {}).get("thread_id") or await self._thread(
+                        digest, channel, message_id
+                    )
             except DeliveryError as exc:
                 self._store.mark_failed(digest.day, name, channel, part, str(exc), exc.permanent)
-                return ChannelResult(name, channel, sent, already, str(exc), exc.permanent)
-        return ChannelResult(name, channel, sent, already)
+                state.error = exc
 
     async def _post(
         self,

@@ -145,13 +145,16 @@ async def test_details_can_go_in_a_thread(
 def test_a_crash_between_posting_and_recording_leaves_one_copy(
     make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack, tmp_path: Path
 ) -> None:
-    """Kill -9 a publish after its first channel, with the second channel's first message
-    posted but not yet recorded; the rerun finishes, and every channel has one copy."""
+    """Kill -9 a publish with a channel's message posted but not yet recorded; the rerun
+    finishes, and every channel holds exactly one copy."""
     config = make_config(discord=discord_api, slack=slack_api, delivery={"concurrency": 1})
     run_generate(config)
     discord_parts, slack_parts = expected_counts(App(config))
-    discord_api.hold(index=discord_parts, seconds=60)  # channel 222's first message
-    slack_api.hold(index=slack_parts, seconds=60)  # channel C222's first message
+    assert discord_parts >= 2 and slack_parts >= 2
+    # Messages go out in waves (each channel's first, then each one's second): hold the
+    # second channel's second message, after everything else of the first two waves.
+    discord_api.hold(index=len(DISCORD_CHANNELS) + 1, seconds=60)
+    slack_api.hold(index=len(SLACK_CHANNELS) + 1, seconds=60)
     command = [
         sys.executable,
         "-c",
@@ -170,7 +173,7 @@ def test_a_crash_between_posting_and_recording_leaves_one_copy(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while not (discord_api.copies("222") and slack_api.copies("C222")):
+    while not (len(discord_api.copies("222")) == 2 and len(slack_api.copies("C222")) == 2):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
