@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from bot.models import Digest
 from bot.ports import ChatPlatform, DeliveryError, Published
-from bot.store import Store
+from bot.store import Store, owner_id, wait_for_claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,7 @@ def summarise(platform: str, results: Sequence[ChannelResult]) -> Published:
     return Published(summary, problems)
 
 
+DELIVERY_STALE_AFTER = timedelta(minutes=30)
 PlatformOpener = Callable[[], AbstractAsyncContextManager[ChatPlatform]]
 
 
@@ -79,12 +80,18 @@ class ChatPublisher:
         self._concurrency = concurrency
 
     async def publish(self, digest: Digest) -> Published:
+        # Two processes delivering the same digest at once could both post a message
+        # before either records it; the claim makes the second wait, then find it done.
+        key, owner = f"deliver:{self.name}:{digest.day.isoformat()}", owner_id()
+        await wait_for_claim(self._store, key, owner, DELIVERY_STALE_AFTER)
         try:
             async with self._open() as platform:
                 deliverer = Deliverer(platform, self._store, self._concurrency)
                 results = await deliverer.deliver(digest, self._channels)
         except DeliveryError as exc:  # the platform could not be opened at all
             return Published(f"{self.name}: not delivered", (str(exc),))
+        finally:
+            self._store.release(key, owner)
         return summarise(self.name, results)
 
 

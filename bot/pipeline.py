@@ -6,13 +6,15 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.analyse import Analyst
 from bot.models import Collection, Digest, DigestMode, Usage
 from bot.ports import Progress, Published, Publisher, Source, SourceError
 from bot.select import SelectionRules, select_topics, select_trending
-from bot.store import Store
+from bot.store import Store, owner_id, wait_for_claim
+
+CLAIM_STALE_AFTER = timedelta(minutes=30)  # a generation takes seconds; 30 min means it died
 
 
 class NoProgress:
@@ -80,6 +82,7 @@ class Pipeline:
         self._publishers = tuple(publishers)
         self._clock = clock
         self._progress = progress or NoProgress()
+        self._owner = owner_id()
 
     async def generate(
         self,
@@ -101,6 +104,29 @@ class Pipeline:
         if existing and not force:
             published = () if dry_run else await self._publish(existing)
             return Outcome(existing, False, published, time.perf_counter() - started)
+        if dry_run:
+            return await self._generate(day, gather, dry_run, started)
+        key = f"generate:{day.isoformat()}"
+        self._progress.stage("claiming the day")
+        if await wait_for_claim(self._store, key, self._owner, CLAIM_STALE_AFTER):
+            # Another run made the day's digest meanwhile: that one is the day's digest.
+            made = self._store.load_digest(day)
+            if made is not None:
+                self._store.release(key, self._owner)
+                published = await self._publish(made)
+                return Outcome(made, False, published, time.perf_counter() - started)
+        try:
+            return await self._generate(day, gather, dry_run, started)
+        finally:
+            self._store.release(key, self._owner)
+
+    async def _generate(
+        self,
+        day: date,
+        gather: Callable[[], Awaitable[Collection]],
+        dry_run: bool,
+        started: float,
+    ) -> Outcome:
         run_id = None if dry_run else self._store.start_run("generate", day, self._model)
         usage = Usage()
         try:

@@ -7,8 +7,12 @@ The schema changes only through the numbered migrations below.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import socket
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -156,6 +160,12 @@ def _deliveries(db: Database) -> None:
         pk=("day", "platform", "channel", "part"),
         foreign_keys=[("day", "digests", "day")],
     )
+
+
+@migrations(name="0003_claims")
+def _claims(db: Database) -> None:
+    # Who is doing a job that must not run twice at once, e.g. "generate:2026-11-23".
+    db["claims"].create({"key": str, "owner": str, "claimed_at": str}, pk="key")
 
 
 def _now() -> str:
@@ -370,6 +380,64 @@ class Store:
         )
         return [date.fromisoformat(r["day"]) for r in rows]
 
+    # -- jobs that must not run twice at once, across processes --------------
+
+    def claim(self, key: str, owner: str, stale_after: timedelta) -> bool:
+        """Claim a job; False while another live owner holds it.
+
+        INSERT OR IGNORE decides atomically, so two processes can never both win; a claim
+        older than `stale_after` belongs to a run that died and is taken over.
+        """
+        stale = (datetime.now(UTC) - stale_after).isoformat(timespec="seconds")
+        self.db.execute("delete from claims where key = ? and claimed_at < ?", [key, stale])
+        holder = next(self.db.query("select owner from claims where key = ?", [key]), None)
+        if holder and _died(holder["owner"]):
+            self.db.execute(
+                "delete from claims where key = ? and owner = ?", [key, holder["owner"]]
+            )
+        self.db.execute(
+            "insert or ignore into claims (key, owner, claimed_at) values (?, ?, ?)",
+            [key, owner, _now()],
+        )
+        row = next(self.db.query("select owner from claims where key = ?", [key]))
+        return row["owner"] == owner
+
+    def release(self, key: str, owner: str) -> None:
+        self.db.execute("delete from claims where key = ? and owner = ?", [key, owner])
+
+    # -- what /digest status reports -----------------------------------------
+
+    def last_run(self) -> dict[str, Any] | None:
+        return next(self.db.query("select * from runs order by id desc limit 1"), None)
+
+    def month_usage(self, month: date) -> dict[str, Any]:
+        start = month.replace(day=1).isoformat()
+        return next(
+            self.db.query(
+                """select count(*) as runs, coalesce(sum(llm_calls), 0) as calls,
+                          coalesce(sum(prompt_tokens + completion_tokens), 0) as tokens,
+                          coalesce(sum(cost_usd), 0) as cost_usd
+                   from runs where started_at >= ?""",
+                [start],
+            )
+        )
+
+    def recent_failures(self, since: datetime) -> list[str]:
+        """Failed runs and undelivered channels since `since`, newest first, in words."""
+        runs = self.db.query(
+            "select day, message from runs where status = 'failed' and started_at >= ? "
+            "order by id desc limit 5",
+            [since.isoformat(timespec="seconds")],
+        )
+        deliveries = self.db.query(
+            "select day, platform, channel, error from deliveries where state = 'failed' "
+            "and updated_at >= ? order by updated_at desc limit 5",
+            [since.isoformat(timespec="seconds")],
+        )
+        return [f"run for {r['day']}: {r['message']}" for r in runs] + [
+            f"{d['platform']} channel {d['channel']} ({d['day']}): {d['error']}" for d in deliveries
+        ]
+
     # -- the delivery ledger ------------------------------------------------
 
     def delivery(self, day: date, platform: str, channel: str, part: int) -> dict | None:
@@ -459,3 +527,34 @@ def _post_from_row(row: dict[str, Any]) -> SourcePost:
         flair=row["flair"],
         created_utc=datetime.fromisoformat(row["created_utc"]),
     )
+
+
+def _died(owner: str) -> bool:
+    """Whether a claim's owner was a process on this machine that is no longer running."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
+
+
+def owner_id() -> str:
+    """Names this process (and object) as the holder of a claim."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def wait_for_claim(
+    store: Store, key: str, owner: str, stale_after: timedelta, poll_seconds: float = 1.0
+) -> bool:
+    """Claim `key`, waiting while another owner holds it. True if we had to wait."""
+    waited = False
+    while not store.claim(key, owner, stale_after):
+        waited = True
+        await asyncio.sleep(poll_seconds)
+    return waited

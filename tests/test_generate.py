@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,6 +68,17 @@ async def test_a_second_run_for_the_day_makes_no_llm_calls(app: App, llm: FakeOp
     assert len(llm.completions) == calls
     assert forced.digest.usage.calls == 0 and forced.digest.usage.cache_hits == 6
     assert forced.digest.topics == first.digest.topics
+
+
+async def test_two_generations_of_a_day_at_once_make_one_digest(
+    make_config: ConfigFactory, llm: FakeOpenAI
+) -> None:
+    llm.latency = 0.3
+    config = make_config()
+    first, second = await asyncio.gather(App(config).generate(), App(config).generate())
+    assert len(llm.completions) == 6
+    assert sorted([first.created, second.created]) == [False, True]
+    assert first.digest == second.digest
 
 
 async def test_a_day_that_has_a_digest_gets_its_post_back(app: App) -> None:

@@ -107,3 +107,28 @@ def test_runs_record_their_usage(tmp_path: Path) -> None:
     )
     row = store.db["runs"].get(run)
     assert (row["status"], row["llm_calls"], row["cost_usd"]) == ("ok", 6, 0.5)
+
+
+def test_a_claim_is_held_until_released_or_its_owner_dies(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    store, other = Store(tmp_path / "h.db"), Store(tmp_path / "h.db")  # two connections
+    half_hour = timedelta(minutes=30)
+    me = f"{socket.gethostname()}:{os.getpid()}:a"
+    assert store.claim("generate:2026-11-23", me, half_hour)
+    assert not other.claim("generate:2026-11-23", "elsewhere:1:b", half_hour)
+    store.release("generate:2026-11-23", me)
+    assert other.claim("generate:2026-11-23", "elsewhere:1:b", half_hour)
+    # A process of this machine that has exited holds nothing.
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert store.claim("deliver:slack:x", f"{socket.gethostname()}:{gone}:c", half_hour)
+    assert other.claim("deliver:slack:x", me, half_hour)
