@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 import aiohttp
 import discord
+from discord import app_commands
 
-from adapters.discord_render import DiscordMessage, render_discord
-from bot.models import Digest
-from bot.ports import DeliveryError
+from adapters.discord_render import (
+    CONTENT_MAX,
+    DiscordMessage,
+    escape,
+    render_discord,
+    render_headline,
+    topic_embed,
+)
+from bot.models import Digest, DigestRequest, Reply, Want
+from bot.ports import DeliveryError, DigestCommands
 
+log = logging.getLogger(__name__)
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 THREAD_ARCHIVE_MINUTES = 1440
 
@@ -101,3 +111,61 @@ async def discord_rest(token: str, api_base_url: str) -> AsyncIterator[discord.C
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"cannot log in to Discord: {exc}", permanent=False) from exc
         yield client
+
+
+def render_reply(reply: Reply) -> list[DiscordMessage]:
+    """What /digest answers with: the short digest, one topic's details, or words."""
+    if reply.digest is None:
+        return [DiscordMessage(content=escape(reply.text, CONTENT_MAX))]
+    if reply.topic is not None:
+        topic = reply.digest.topics[reply.topic - 1]
+        return [DiscordMessage(embeds=(topic_embed(reply.topic, topic),))]
+    return render_headline(reply.digest)
+
+
+def digest_command(service: DigestCommands, admins: Collection[str]) -> app_commands.Command:
+    @app_commands.command(
+        name="digest", description="The daily AI digest: today's, another day's, or a topic's"
+    )
+    @app_commands.describe(
+        day="A day as YYYY-MM-DD (default: today)",
+        topic="Show one topic's details",
+        status="Show the bot's status instead: runs, failures, usage",
+        public="Post the answer in the channel for everyone (default: only you see it)",
+        force="Admins: make today's digest again",
+    )
+    async def digest(
+        interaction: discord.Interaction,
+        day: str | None = None,
+        topic: app_commands.Range[int, 1, 25] | None = None,
+        status: bool = False,
+        public: bool = False,
+        force: bool = False,
+    ) -> None:
+        # Discord wants an answer within 3 s; making a digest takes longer.
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+        user = str(interaction.user.id)
+        want = Want.STATUS if status else Want.TOPIC if topic is not None else Want.DIGEST
+        request = DigestRequest(user, user in admins, want, day, topic, public, force)
+        try:
+            reply = await service.handle(request)
+        except Exception:
+            log.exception("/digest failed for %s", request)
+            reply = Reply(text="Something went wrong on our side; it has been logged.")
+        for message in render_reply(reply):
+            await interaction.followup.send(
+                content=message.content or discord.utils.MISSING,
+                embeds=[discord.Embed.from_dict(e) for e in message.embeds],
+                ephemeral=not reply.public,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    return digest
+
+
+def build_bot(service: DigestCommands, admins: Collection[str]) -> discord.Client:
+    """A gateway client that answers /digest; it needs no privileged intents."""
+    client = discord.Client(intents=discord.Intents.none())
+    tree = app_commands.CommandTree(client)
+    tree.add_command(digest_command(service, admins))
+    return client

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import aiohttp
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -14,10 +16,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_render import SlackMessage, render_slack
-from bot.models import Digest
-from bot.ports import DeliveryError
+from adapters.slack_render import (
+    FALLBACK_MAX,
+    SlackMessage,
+    escape,
+    render_headline,
+    render_slack,
+    section,
+    topic_blocks,
+)
+from bot.models import Digest, Reply
+from bot.ports import DeliveryError, DigestCommands
 
+log = logging.getLogger(__name__)
 METADATA_EVENT = "digestbot_message"
 # Errors that retrying will not cure; each names what a person must fix.
 PERMANENT = {
@@ -123,3 +134,48 @@ class SlackPlatform:
             ):
                 return str(message["ts"])
         return None
+
+
+def render_reply(reply: Reply) -> list[SlackMessage]:
+    """What /digest answers with: the short digest, one topic's details, or words."""
+    if reply.digest is None:
+        text = escape(reply.text)
+        return [SlackMessage(text=text[:FALLBACK_MAX], blocks=(section(text),))]
+    if reply.topic is not None:
+        topic = reply.digest.topics[reply.topic - 1]
+        blocks = tuple(topic_blocks(reply.topic, topic)[:-1])  # no closing divider
+        return [SlackMessage(text=escape(topic.title, FALLBACK_MAX), blocks=blocks)]
+    return render_headline(reply.digest)
+
+
+def build_app(
+    service: DigestCommands,
+    client: AsyncWebClient,
+    admins: Collection[str],
+    signing_secret: str | None = None,
+) -> AsyncApp:
+    """A Bolt app answering /digest: Socket Mode needs no signing secret, HTTP mode does."""
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=signing_secret is not None,
+    )
+
+    @app.command("/digest")
+    async def digest(ack, command: dict, respond) -> None:
+        await ack()  # within Slack's 3 s; the answer follows through response_url
+        user = command.get("user_id", "")
+        try:
+            reply = await service.handle_text(command.get("text") or "", user, user in admins)
+        except Exception:
+            log.exception("/digest failed for %s", user)
+            reply = Reply(text="Something went wrong on our side; it has been logged.")
+        for message in render_reply(reply):
+            await respond(
+                text=message.text,
+                blocks=list(message.blocks),
+                response_type="in_channel" if reply.public else "ephemeral",
+                replace_original=False,
+            )
+
+    return app

@@ -47,7 +47,7 @@ def _link(title: str, url: str, limit: int) -> str:
     return f"<{target}|{label}>" if target and len(target) <= URL_MAX else label
 
 
-def _section(text: str) -> Block:
+def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
@@ -62,11 +62,11 @@ def _sections(lines: list[str]) -> list[Block]:
     for line in lines:
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > SECTION_MAX and current:
-            blocks.append(_section(current))
+            blocks.append(section(current))
             candidate = line
         current = candidate
     if current:
-        blocks.append(_section(current))
+        blocks.append(section(current))
     return blocks
 
 
@@ -104,12 +104,12 @@ def render_headline(digest: Digest) -> list[SlackMessage]:
 
 
 def topic_blocks(number: int, topic: Topic) -> list[Block]:
-    blocks = [_section(f"*{number}. {_link(topic.title, topic.post.url, 300)}*")]
+    blocks = [section(f"*{number}. {_link(topic.title, topic.post.url, 300)}*")]
     analysis = topic.analysis
     if analysis.status is AnalysisStatus.OK:
-        blocks.append(_section(f"*Benefits:* {escape(analysis.benefits, SECTION_MAX - 20)}"))
+        blocks.append(section(f"*Benefits:* {escape(analysis.benefits, SECTION_MAX - 20)}"))
         blocks.append(
-            _section(f"*Ramifications:* {escape(analysis.ramifications, SECTION_MAX - 20)}")
+            section(f"*Ramifications:* {escape(analysis.ramifications, SECTION_MAX - 20)}")
         )
     else:
         label = (
@@ -118,7 +118,7 @@ def topic_blocks(number: int, topic: Topic) -> list[Block]:
             else "Analysis unavailable today; from the source"
         )
         excerpt = escape(topic.post.body, 400) or "(a link post)"
-        blocks.append(_section(f"_{label}:_ {excerpt}"))
+        blocks.append(section(f"_{label}:_ {excerpt}"))
     return [*blocks, {"type": "divider"}]
 
 
@@ -130,9 +130,9 @@ def _detail_groups(digest: Digest) -> list[list[Block]]:
         groups.append(_sections(["*Currently trending*", *lines]))
     if digest.predictions:
         groups.append(
-            [_section("*Predictions*")]
+            [section("*Predictions*")]
             + [
-                _section(
+                section(
                     f"*{escape(p.event, 200)}* ({escape(p.predicted, 40)}): "
                     f"{escape(p.rationale, SECTION_MAX - 300)}"
                 )

@@ -21,7 +21,7 @@ from bot import replay
 from bot.analyse import Analyst, Pricing
 from bot.config import Config
 from bot.deliver import ChatPublisher
-from bot.models import Collection
+from bot.models import Collection, Digest
 from bot.pipeline import Communities, Outcome, Pipeline, collect
 from bot.ports import Progress, Published, Source
 from bot.prompts import load_prompt
@@ -52,6 +52,7 @@ class App:
         self.settings = config.settings
         self._clock = clock
         self._progress = progress
+        self._making: dict[date, asyncio.Task[Outcome]] = {}
 
     # -- what is configured ---------------------------------------------------
 
@@ -235,6 +236,19 @@ class App:
                     progress=self._progress,
                 )
                 return await pipeline.generate(day, gather, force=force, dry_run=dry_run)
+
+    async def digest_for(self, day: date, force: bool = False) -> Digest:
+        """The day's digest, made now if needed; askers at the same time share one making.
+
+        Within this process they await the same task; across processes the database
+        claim in Pipeline.generate makes the later one wait for the earlier one's digest.
+        """
+        task = self._making.get(day)
+        if task is None:
+            task = asyncio.create_task(self.generate(day, force=force, post=False))
+            self._making[day] = task
+            task.add_done_callback(lambda _: self._making.pop(day, None))
+        return (await asyncio.shield(task)).digest
 
     def rules(self) -> SelectionRules:
         return SelectionRules(**self.settings.selection.model_dump())

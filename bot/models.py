@@ -121,3 +121,30 @@ class Digest:
     @property
     def failed_topics(self) -> int:
         return sum(t.analysis.status is AnalysisStatus.FAILED for t in self.topics)
+
+
+class Want(StrEnum):
+    DIGEST = "digest"
+    TOPIC = "topic"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRequest:
+    """A /digest as asked in chat; `day` is the text typed, checked by the service."""
+
+    user: str
+    is_admin: bool = False
+    want: Want = Want.DIGEST
+    day: str | None = None
+    topic: int | None = None
+    public: bool = False  # post the answer for everyone, not only the asker
+    force: bool = False  # make the day's digest again (admins only)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str = ""  # words of our own: status, refusals, errors
+    digest: Digest | None = None
+    topic: int | None = None  # show this topic's details (1-based)
+    public: bool = False

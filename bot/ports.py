@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.models import Digest, SourcePost
+from bot.models import Digest, DigestRequest, Reply, SourcePost
 
 
 class SourceError(Exception):
@@ -107,4 +107,14 @@ class ChatPlatform(Protocol):
         self, channel: str, key: str, since: datetime, thread: str | None
     ) -> str | None:
         """The id of a message posted with `key` since `since`, where the platform can tell."""
+        ...
+
+
+class DigestCommands(Protocol):
+    """Answers /digest; never raises for a bad request, it explains in the Reply."""
+
+    async def handle(self, request: DigestRequest) -> Reply: ...
+
+    async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
+        """The same, from the words typed after /digest (Slack sends them as one string)."""
         ...

@@ -208,9 +208,9 @@ class FakeDiscord(FakeServer):
     async def _followup(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.followups.append(body)
-        return json_response(self._new_message("followup", body))
+        return json_response(self._new_message("9999", body))
 
     async def _edit(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.followups.append(body)
-        return json_response(self._new_message("followup", body))
+        return json_response(self._new_message("9999", body))
