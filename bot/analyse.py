@@ -81,7 +81,7 @@ class AnalysisResult:
     topics: tuple[Topic, ...]
     predictions: tuple[Prediction, ...]
     usage: Usage
-    notes: tuple[str, ...]
+    problems: tuple[str, ...]
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -133,12 +133,16 @@ class Analyst:
         results = await asyncio.gather(*jobs)
         analysed: tuple[Topic, ...] = tuple(results[: len(topics)])
         predictions, predictions_error = results[len(topics)] if events else ((), "")
-        notes: list[str] = []
-        if failed := sum(t.analysis.status is AnalysisStatus.FAILED for t in analysed):
-            notes.append(f"{failed} of {len(analysed)} topics could not be analysed")
+        problems: list[str] = []
+        if failed := [t for t in analysed if t.analysis.status is AnalysisStatus.FAILED]:
+            problems.append(
+                f"{len(failed)} of {len(analysed)} topics could not be analysed and went out "
+                f"headline-only ({failed[0].analysis.error}); `digestbot generate --force` "
+                "asks again for them only"
+            )
         if predictions_error:
-            notes.append(f"no predictions today: {predictions_error}")
-        return AnalysisResult(analysed, predictions, sum(usages, Usage()), tuple(notes))
+            problems.append(f"no predictions today: {predictions_error}")
+        return AnalysisResult(analysed, predictions, sum(usages, Usage()), tuple(problems))
 
     async def _topic(self, topic: Topic) -> tuple[Topic, Usage]:
         prompt = self._topic_prompt

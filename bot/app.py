@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -162,12 +162,7 @@ class App:
         )
         if not self.modes().uses_reddit_api:
             note = "no Reddit credentials: read the public RSS feeds (no scores or flags)"
-            collection = Collection(
-                collection.collected_at,
-                collection.main,
-                collection.trending,
-                (note, *collection.notes),
-            )
+            collection = replace(collection, notes=(note, *collection.notes))
         return collection
 
     def chat_publishers(self, store: Store) -> list[ChatPublisher]:

@@ -38,6 +38,7 @@ class Collection:
     main: tuple[SourcePost, ...]
     trending: tuple[SourcePost, ...]
     notes: tuple[str, ...] = ()  # what a user should know, e.g. "RSS fallback"
+    problems: tuple[str, ...] = ()  # what failed and needs someone's attention
 
 
 class AnalysisStatus(StrEnum):
@@ -116,7 +117,8 @@ class Digest:
     trending: tuple[Trending, ...]
     predictions: tuple[Prediction, ...]
     usage: Usage = Usage()
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # how this digest was made, for the record
+    problems: tuple[str, ...] = ()  # what went wrong making it, each with what to do
 
     @property
     def failed_topics(self) -> int:

@@ -41,13 +41,13 @@ async def collect(source: Source, communities: Communities) -> Collection:
     )
     if isinstance(main, BaseException):
         raise main
-    notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
     if isinstance(trending, BaseException):
         if not isinstance(trending, SourceError):
             raise trending
-        notes = (f"trending topics left out: {trending}",)
+        problems = (f"trending topics left out: {trending}",)
         trending = []
-    return Collection(datetime.now(UTC), tuple(main), tuple(trending), notes)
+    return Collection(datetime.now(UTC), tuple(main), tuple(trending), problems=problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,9 @@ class Outcome:
 
     @property
     def problems(self) -> tuple[str, ...]:
-        return tuple(p for published in self.published for p in published.problems)
+        """What needs attention: the digest's own problems, then its deliveries'."""
+        delivery = tuple(p for published in self.published for p in published.problems)
+        return self.digest.problems + delivery
 
 
 class Pipeline:
@@ -147,7 +149,7 @@ class Pipeline:
         if run_id is not None:
             lacking = self._analyst is not None and bool(self._events) and not digest.predictions
             status = "degraded" if digest.failed_topics or lacking else "ok"
-            self._store.finish_run(run_id, status, "; ".join(digest.notes), usage)
+            self._store.finish_run(run_id, status, "; ".join(digest.problems), usage)
         return Outcome(digest, True, published, time.perf_counter() - started)
 
     async def _build(self, day: date, collection: Collection) -> Digest:
@@ -168,7 +170,7 @@ class Pipeline:
             self._store.recent_trending_titles(day, self._rules.trending_lookback_days),
             self._rules,
         )
-        notes = list(collection.notes)
+        notes, problems = list(collection.notes), list(collection.problems)
         if len(trending) < self._rules.trending_min and collection.trending:
             notes.append(f"only {len(trending)} new trending titles")
         predictions: tuple = ()
@@ -177,7 +179,7 @@ class Pipeline:
             self._progress.stage(f"analysing {len(topics)} topics")
             result = await self._analyst.run(topics, self._events, day, self._progress.analysed)
             topics, predictions, usage = result.topics, result.predictions, result.usage
-            notes += result.notes
+            problems += result.problems
         now = self._clock()
         # The post's date is the digest's day, at the time it was made.
         generated_at = datetime.combine(day, now.time().replace(microsecond=0), UTC)
@@ -191,6 +193,7 @@ class Pipeline:
             predictions=predictions,
             usage=usage,
             notes=tuple(notes),
+            problems=tuple(problems),
         )
 
     async def _publish(self, digest: Digest) -> tuple[Published, ...]:

@@ -168,6 +168,17 @@ def _claims(db: Database) -> None:
     db["claims"].create({"key": str, "owner": str, "claimed_at": str}, pk="key")
 
 
+@migrations(name="0004_digest_problems")
+def _digest_problems(db: Database) -> None:
+    db["digests"].add_column("problems", str)  # JSON list, like notes
+
+
+@migrations(name="0005_notices")
+def _notices(db: Database) -> None:
+    # Problems already reported to admins, so each is reported once.
+    db["notices"].create({"key": str, "text": str, "first_seen": str}, pk="key")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -295,6 +306,7 @@ class Store:
                     "model": digest.model,
                     "mode": digest.mode.value,
                     "notes": json.dumps(list(digest.notes), ensure_ascii=False),
+                    "problems": json.dumps(list(digest.problems), ensure_ascii=False),
                     "imported": int(imported),
                     "prompt_tokens": usage.prompt_tokens,
                     "completion_tokens": usage.completion_tokens,
@@ -365,6 +377,7 @@ class Store:
                 cost_usd=row["cost_usd"] or 0.0,
             ),
             notes=tuple(json.loads(row["notes"] or "[]")),
+            problems=tuple(json.loads(row.get("problems") or "[]")),
         )
 
     def digest_days(self, since: date | None = None, until: date | None = None) -> list[date]:
@@ -404,6 +417,15 @@ class Store:
 
     def release(self, key: str, owner: str) -> None:
         self.db.execute("delete from claims where key = ? and owner = ?", [key, owner])
+
+    def first_notice(self, key: str, text: str) -> bool:
+        """Record a problem as reported; False if it already was."""
+        before = self.db.conn.total_changes
+        self.db.execute(
+            "insert or ignore into notices (key, text, first_seen) values (?, ?, ?)",
+            [key, text, _now()],
+        )
+        return self.db.conn.total_changes > before
 
     # -- what /digest status reports -----------------------------------------
 

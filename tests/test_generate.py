@@ -133,7 +133,7 @@ async def test_a_topic_that_stays_unusable_is_published_headline_only(
     digest = outcome.digest
     failed = [t for t in digest.topics if t.analysis.status is AnalysisStatus.FAILED]
     assert len(failed) == 1 and failed[0] is digest.topics[0]
-    assert "1 of 5 topics could not be analysed" in digest.notes
+    assert digest.problems[0].startswith("1 of 5 topics could not be analysed and went out")
     assert digest.usage.calls == len(llm.completions) == 7  # failed tries count too
     text = post_text(outcome)
     assert "*Analysis unavailable today; from the source:*" in text
@@ -153,7 +153,7 @@ async def test_failed_predictions_are_noted_and_the_run_is_degraded(
     assert outcome.digest.predictions == () and outcome.digest.failed_topics == 0
     assert (
         "no predictions today: no usable answer after a repair try: the model refused: "
-        "I can't help with that." in outcome.digest.notes
+        "I can't help with that." in outcome.digest.problems
     )
     run = next(Store(tmp_path / "history.db").db["runs"].rows)
     assert run["status"] == "degraded" and "no predictions today" in run["message"]
@@ -233,7 +233,7 @@ async def test_a_trending_outage_leaves_out_trending_only(app: App, reddit: Fake
     reddit.fail("/r/machinelearningnews", Fault(403, b'{"message": "Forbidden"}'))
     outcome = await app.generate()
     assert outcome.digest.trending == () and len(outcome.digest.topics) == 5
-    assert any("trending topics left out" in n for n in outcome.digest.notes)
+    assert any("trending topics left out" in p for p in outcome.problems)
     assert "## Currently trending topics" not in post_text(outcome)
 
 

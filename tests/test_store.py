@@ -42,6 +42,7 @@ def digest(day: date, post_ids: list[str], trending: list[str] = ()) -> Digest:
         predictions=(Prediction("AGI", "2040", "why"),),
         usage=Usage(calls=3, prompt_tokens=100, completion_tokens=50, cost_usd=0.01),
         notes=("a note",),
+        problems=("a problem",),
     )
 
 
