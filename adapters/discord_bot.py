@@ -12,9 +12,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord_render import (
-    CONTENT_MAX,
     DiscordMessage,
-    escape,
+    escape_lines,
     render_discord,
     render_headline,
     topic_embed,
@@ -60,6 +59,9 @@ class DiscordPlatform:
 
     def render(self, digest: Digest) -> Sequence[DiscordMessage]:
         return render_discord(digest)
+
+    def render_notice(self, text: str) -> DiscordMessage:
+        return DiscordMessage(content=escape_lines(text))
 
     async def send(
         self, channel: str, message: DiscordMessage, *, key: str, thread: str | None
@@ -116,7 +118,7 @@ async def discord_rest(token: str, api_base_url: str) -> AsyncIterator[discord.C
 def render_reply(reply: Reply) -> list[DiscordMessage]:
     """What /digest answers with: the short digest, one topic's details, or words."""
     if reply.digest is None:
-        return [DiscordMessage(content=escape(reply.text, CONTENT_MAX))]
+        return [DiscordMessage(content=escape_lines(reply.text))]
     if reply.topic is not None:
         topic = reply.digest.topics[reply.topic - 1]
         return [DiscordMessage(embeds=(topic_embed(reply.topic, topic),))]
@@ -163,9 +165,16 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
     return digest
 
 
+def command_tree(
+    client: discord.Client, service: DigestCommands, admins: Collection[str]
+) -> app_commands.CommandTree:
+    tree = app_commands.CommandTree(client)
+    tree.add_command(digest_command(service, admins))
+    return tree
+
+
 def build_bot(service: DigestCommands, admins: Collection[str]) -> discord.Client:
     """A gateway client that answers /digest; it needs no privileged intents."""
     client = discord.Client(intents=discord.Intents.none())
-    tree = app_commands.CommandTree(client)
-    tree.add_command(digest_command(service, admins))
+    command_tree(client, service, admins)
     return client

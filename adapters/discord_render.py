@@ -50,6 +50,19 @@ def escape(text: str, limit: int = CONTENT_MAX) -> str:
     return fit(one_line(text), limit, _inert)
 
 
+def escape_lines(text: str, limit: int = CONTENT_MAX) -> str:
+    """Several lines of text, each made inert, cut to `limit` at a line or word boundary."""
+    lines: list[str] = []
+    room = limit
+    for raw in text.splitlines():
+        line = escape(raw, max(room, 1))
+        if room <= 0 or len(line) > room:
+            break
+        lines.append(line)
+        room -= len(line) + 1
+    return "\n".join(lines) or escape(text, limit)
+
+
 def _link(title: str, url: str, limit: int) -> str:
     """A masked link; a missing, odd or overlong URL leaves the plain title."""
     target = safe_url(url)

@@ -20,9 +20,9 @@ from adapters.slack_render import (
     FALLBACK_MAX,
     SlackMessage,
     escape,
+    notice,
     render_headline,
     render_slack,
-    section,
     topic_blocks,
 )
 from bot.models import Digest, Reply
@@ -84,6 +84,9 @@ class SlackPlatform:
     def render(self, digest: Digest) -> Sequence[SlackMessage]:
         return render_slack(digest)
 
+    def render_notice(self, text: str) -> SlackMessage:
+        return notice(text)
+
     async def send(
         self, channel: str, message: SlackMessage, *, key: str, thread: str | None
     ) -> str:
@@ -139,8 +142,7 @@ class SlackPlatform:
 def render_reply(reply: Reply) -> list[SlackMessage]:
     """What /digest answers with: the short digest, one topic's details, or words."""
     if reply.digest is None:
-        text = escape(reply.text)
-        return [SlackMessage(text=text[:FALLBACK_MAX], blocks=(section(text),))]
+        return [notice(reply.text)]
     if reply.topic is not None:
         topic = reply.digest.topics[reply.topic - 1]
         blocks = tuple(topic_blocks(reply.topic, topic)[:-1])  # no closing divider

@@ -41,6 +41,13 @@ def escape(text: str, limit: int = SECTION_MAX) -> str:
     return fit(one_line(text), limit, _entities)
 
 
+def notice(text: str) -> SlackMessage:
+    """Several lines of our own words as one message, each line made inert."""
+    lines = [escape(line, SECTION_MAX) for line in text.splitlines() if line.strip()]
+    blocks = tuple(_sections(lines)[:BLOCKS_MAX]) or (section(escape(text) or "-"),)
+    return SlackMessage(text=escape(text, FALLBACK_MAX), blocks=blocks)
+
+
 def _link(title: str, url: str, limit: int) -> str:
     target = safe_url(url)
     label = escape(title, limit)

@@ -20,7 +20,8 @@ from adapters.slack_app import SlackPlatform, slack_client
 from bot import replay
 from bot.analyse import Analyst, Pricing
 from bot.config import Config
-from bot.deliver import ChatPublisher
+from bot.deliver import ChatPublisher, PlatformOpener
+from bot.health import AdminChannel
 from bot.models import Collection, Digest
 from bot.pipeline import Communities, Outcome, Pipeline, collect
 from bot.ports import Progress, Published, Source
@@ -165,33 +166,55 @@ class App:
             collection = replace(collection, notes=(note, *collection.notes))
         return collection
 
+    def discord_opener(self) -> PlatformOpener | None:
+        """Opens Discord's REST API with the bot token, if there is one."""
+        token, s = self.config.secrets.discord_token, self.settings.discord
+        if token is None:
+            return None
+
+        @asynccontextmanager
+        async def open_discord() -> AsyncIterator[DiscordPlatform]:
+            async with discord_rest(token.get_secret_value(), s.api_base_url) as client:
+                yield DiscordPlatform(client, threads=s.threads)
+
+        return open_discord
+
+    def slack_opener(self) -> PlatformOpener | None:
+        """Opens Slack's Web API with the bot token, if there is one."""
+        token, s = self.config.secrets.slack_bot_token, self.settings.slack
+        if token is None:
+            return None
+
+        @asynccontextmanager
+        async def open_slack() -> AsyncIterator[SlackPlatform]:
+            yield SlackPlatform(
+                slack_client(token.get_secret_value(), s.api_base_url), threads=s.threads
+            )
+
+        return open_slack
+
+    def _platforms(self) -> list[tuple[str, PlatformOpener | None, list[str], str]]:
+        s = self.settings
+        return [
+            ("discord", self.discord_opener(), s.discord.channels, s.discord.admin_channel),
+            ("slack", self.slack_opener(), s.slack.channels, s.slack.admin_channel),
+        ]
+
     def chat_publishers(self, store: Store) -> list[ChatPublisher]:
         """A publisher for each chat platform that has a token and channels."""
-        s, secrets = self.settings, self.config.secrets
-        concurrency = s.delivery.concurrency
-        publishers = []
-        if (discord_token := secrets.discord_token) and s.discord.channels:
+        concurrency = self.settings.delivery.concurrency
+        return [
+            ChatPublisher(name, opener, store, channels, concurrency)
+            for name, opener, channels, _ in self._platforms()
+            if opener and channels
+        ]
 
-            @asynccontextmanager
-            async def discord_platform() -> AsyncIterator[DiscordPlatform]:
-                token = discord_token.get_secret_value()
-                async with discord_rest(token, s.discord.api_base_url) as c:
-                    yield DiscordPlatform(c, threads=s.discord.threads)
-
-            publishers.append(
-                ChatPublisher("discord", discord_platform, store, s.discord.channels, concurrency)
-            )
-        if (slack_token := secrets.slack_bot_token) and s.slack.channels:
-
-            @asynccontextmanager
-            async def slack_platform() -> AsyncIterator[SlackPlatform]:
-                client = slack_client(slack_token.get_secret_value(), s.slack.api_base_url)
-                yield SlackPlatform(client, threads=s.slack.threads)
-
-            publishers.append(
-                ChatPublisher("slack", slack_platform, store, s.slack.channels, concurrency)
-            )
-        return publishers
+    def admin_channels(self) -> list[AdminChannel]:
+        return [
+            AdminChannel(name, opener, admin)
+            for name, opener, _, admin in self._platforms()
+            if opener and admin
+        ]
 
     async def publish(self, day: date) -> tuple[Published, ...]:
         """Deliver a stored digest to every configured chat channel that lacks it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,8 +20,9 @@ from bot import replay
 from bot.app import App
 from bot.models import AnalysisStatus, Digest, DigestMode
 from bot.pipeline import Outcome
-from bot.ports import SourceError
+from bot.ports import DeliveryError, SourceError
 from bot.prompts import PromptError, load_prompt
+from bot.runner import BotRunner, sync_discord_commands
 
 out = Console()
 err = Console(stderr=True)
@@ -232,6 +234,40 @@ def publish(ctx: click.Context, day: str | None) -> None:
             _say(err, "problem", problem, "red")
     if any(r.problems for r in results):
         raise SystemExit(1)
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the bot: the daily digest on schedule, /digest in Discord and Slack.
+
+    Stops cleanly on Ctrl-C or SIGTERM: a running digest gets schedule.shutdown_grace_seconds
+    to finish, and what it could not deliver goes out at the next start.
+    """
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    app = App(_load(ctx))
+
+    async def until_stopped() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        await BotRunner(app).run(stop)
+
+    asyncio.run(until_stopped())
+
+
+@main.command("discord-sync")
+@click.option("--guild", help="Register in this server only (shows at once; global takes ~1 h).")
+@click.pass_context
+def discord_sync(ctx: click.Context, guild: str | None) -> None:
+    """Register the /digest command with Discord. Run it once, and after upgrades."""
+    app = App(_load(ctx))
+    try:
+        names = asyncio.run(sync_discord_commands(app, guild))
+    except (DeliveryError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _say(out, "registered", ", ".join(f"/{n}" for n in names) + (f" in {guild}" if guild else ""))
 
 
 @main.command("collect")

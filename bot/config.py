@@ -11,6 +11,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AliasChoices,
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -111,13 +113,43 @@ class BlogSettings(_Section):
 class DiscordSettings(_Section):
     channels: list[str] = []  # channel ids that receive every digest
     threads: bool = False  # headline in the channel, details in a thread under it
+    admin_channel: str = ""  # where problems are reported
+    admins: list[str] = []  # user ids who may force a new digest
     api_base_url: str = "https://discord.com/api/v10"
 
 
 class SlackSettings(_Section):
     channels: list[str] = []  # channel ids (C0123...) that receive every digest
     threads: bool = False
+    admin_channel: str = ""
+    admins: list[str] = []  # user ids (U0123...)
+    mode: Literal["socket", "http"] = "socket"
+    http_host: str = "127.0.0.1"  # behind a reverse proxy; "0.0.0.0" to listen everywhere
+    http_port: int = Field(3000, ge=1, le=65535)
+    http_path: str = "/slack/events"
     api_base_url: str = "https://slack.com/api/"
+
+
+class ScheduleSettings(_Section):
+    enabled: bool = True
+    time: str = Field("05:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    days: str = "mon-sun"  # cron day_of_week: "mon-fri", "mon,wed,fri", ...
+    timezone: str = "UTC"
+    misfire_grace_seconds: int = Field(3600, ge=1)  # a tick late by less than this still runs
+    shutdown_grace_seconds: float = Field(60, ge=0)  # how long a stop waits for a running job
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class CommandSettings(_Section):
+    cooldown_seconds: float = Field(300, ge=0)  # per user, between digests they make
 
 
 class DeliverySettings(_Section):
@@ -141,6 +173,8 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     delivery: DeliverySettings = DeliverySettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    commands: CommandSettings = CommandSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -175,6 +209,13 @@ class Secrets(BaseSettings):
     )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("DIGESTBOT_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("DIGESTBOT_SLACK_APP_TOKEN", "SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("DIGESTBOT_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
     )
 
 

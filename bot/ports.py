@@ -95,6 +95,10 @@ class ChatPlatform(Protocol):
         """The digest's messages, in posting order (pure and deterministic)."""
         ...
 
+    def render_notice(self, text: str) -> Any:
+        """A message of our own words (to admins), made inert like any other text."""
+        ...
+
     async def send(self, channel: str, message: Any, *, key: str, thread: str | None) -> str:
         """Post one message (into `thread` if given); returns its id. `key` is idempotent."""
         ...

@@ -2,7 +2,7 @@
 
 APScheduler 3 keeps its jobs in memory, so it cannot know about a 05:30 that passed
 while the bot was down. The database can: at start, if today's scheduled time has
-passed and today has no digest, the bot runs once, never once per missed tick.
+passed, the bot runs the day once, and the run finds in the database what is done.
 """
 
 from __future__ import annotations
@@ -35,17 +35,19 @@ class Schedule:
         return moment.astimezone(self.timezone).date()
 
 
-def missed_run(
-    schedule: Schedule, now: datetime, has_digest: Callable[[date], bool]
-) -> date | None:
-    """The day to catch up on at start: today, if its run time has passed without a digest."""
+def due_today(schedule: Schedule, now: datetime) -> date | None:
+    """The digest day whose scheduled time today has already passed, if today has one.
+
+    At start the bot runs that day once: it makes the digest if a run was missed while
+    the bot was down, or delivers what a stopped run left pending; a day that is done
+    costs only a look at the ledger. Never once per missed tick.
+    """
     local = now.astimezone(schedule.timezone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     fire = schedule.trigger().get_next_fire_time(None, midnight)
     if fire is None or fire.date() != local.date() or fire > local:
         return None  # not a scheduled day, or its time has not come yet
-    day = schedule.digest_day(fire)
-    return None if has_digest(day) else day
+    return schedule.digest_day(fire)
 
 
 def start_scheduler(

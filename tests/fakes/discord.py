@@ -48,6 +48,7 @@ class FakeDiscord(FakeServer):
         self.threads: dict[str, dict[str, Any]] = {}
         self.interaction_callbacks: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
+        self.registered: list[dict[str, Any]] = []
         self.rate_limited = 0
         self._hold_index = -1
         self._hold_seconds = 0.0
@@ -78,6 +79,8 @@ class FakeDiscord(FakeServer):
         app.router.add_post(f"{base}/interactions/{{id}}/{{token}}/callback", self._callback)
         app.router.add_post(f"{base}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_patch(f"{base}/webhooks/{{app}}/{{token}}/messages/@original", self._edit)
+        app.router.add_put(f"{base}/applications/{{app}}/commands", self._commands)
+        app.router.add_put(f"{base}/applications/{{app}}/guilds/{{guild}}/commands", self._commands)
 
     def copies(self, channel: str) -> list[dict[str, Any]]:
         with self._state:
@@ -214,3 +217,20 @@ class FakeDiscord(FakeServer):
         body = await request.json()
         self.followups.append(body)
         return json_response(self._new_message("9999", body))
+
+    async def _commands(self, request: web.Request) -> web.Response:
+        commands = await request.json()
+        self.registered = commands
+        return json_response(
+            [
+                {
+                    **c,
+                    "id": str(7000 + i),
+                    "application_id": APPLICATION_ID,
+                    "version": "1",
+                    "default_member_permissions": None,
+                    "type": c.get("type", 1),
+                }
+                for i, c in enumerate(commands)
+            ]
+        )

@@ -1,0 +1,215 @@
+"""The daily schedule and `digestbot run`, with the real scheduler, bolt and aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from click.testing import CliRunner
+from slack_sdk.signature import SignatureVerifier
+
+from bot import config as config_module
+from bot.app import App
+from bot.cli import main
+from bot.runner import BotRunner
+from bot.schedule import JOB_ID, Schedule, due_today, next_run, start_scheduler
+from bot.store import Store
+from tests.conftest import SLACK_CHANNELS, ConfigFactory
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.openai import FakeOpenAI
+from tests.fakes.reddit import FakeReddit
+from tests.fakes.server import Fault
+from tests.fakes.slack import FakeSlack
+
+UTC_0530 = Schedule(5, 30, "mon-sun", ZoneInfo("UTC"))
+
+
+def at(text: str, zone: str = "UTC") -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+
+
+@pytest.mark.parametrize(
+    ("schedule", "now", "due"),
+    [
+        (UTC_0530, at("2026-11-23T05:29"), None),  # not yet
+        (UTC_0530, at("2026-11-23T05:30"), date(2026, 11, 23)),
+        (UTC_0530, at("2026-11-23T23:59"), date(2026, 11, 23)),
+        # Saturday, weekdays only: nothing to catch up
+        (Schedule(5, 30, "mon-fri", ZoneInfo("UTC")), at("2026-11-21T09:00"), None),
+        # Tokyo's 05:30 is 20:30 UTC the day before: the digest is Tokyo's day
+        (
+            Schedule(5, 30, "mon-sun", ZoneInfo("Asia/Tokyo")),
+            at("2026-11-22T21:00"),
+            date(2026, 11, 23),
+        ),
+    ],
+)
+def test_what_is_due_at_start(schedule: Schedule, now: datetime, due: date | None) -> None:
+    assert due_today(schedule, now) == due
+
+
+def test_the_trigger_keeps_local_time_across_daylight_saving() -> None:
+    berlin = Schedule(5, 30, "mon-sun", ZoneInfo("Europe/Berlin"))
+    trigger = berlin.trigger()
+    before = trigger.get_next_fire_time(None, at("2026-10-23T12:00", "Europe/Berlin"))
+    after = trigger.get_next_fire_time(None, at("2026-10-25T12:00", "Europe/Berlin"))
+    assert before.astimezone(UTC).hour == 3 and after.astimezone(UTC).hour == 4
+    assert before.hour == after.hour == 5
+
+
+async def test_the_scheduler_runs_the_job_once_per_tick() -> None:
+    ran: list[datetime] = []
+
+    async def job() -> None:
+        ran.append(datetime.now(UTC))
+
+    scheduler = start_scheduler(UTC_0530, job, misfire_grace_seconds=60)
+    try:
+        job_entry = scheduler.get_job(JOB_ID)
+        assert job_entry.coalesce is True and job_entry.max_instances == 1
+        assert next_run(scheduler).hour == 5 and next_run(scheduler).minute == 30
+        job_entry.modify(next_run_time=datetime.now(UTC))  # due now
+        deadline = time.monotonic() + 5
+        while not ran:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        assert len(ran) == 1 and next_run(scheduler) > datetime.now(UTC)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SECRET = "slack-signing-secret"
+
+
+@pytest.fixture
+def bot_config(make_config: ConfigFactory, slack_api: FakeSlack, monkeypatch, tmp_path: Path):
+    """A bot with Slack over HTTP, an admin channel, and a schedule whose time has passed."""
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    slack_api.channels.add("CADMIN")
+    port = free_port()
+    config = make_config(
+        slack=slack_api,
+        schedule={"time": "00:00", "shutdown_grace_seconds": 0.5},
+        commands={"cooldown_seconds": 0},
+    )
+    config.path.write_text(
+        config.path.read_text().replace(
+            "[slack]",
+            f'[slack]\nmode = "http"\nhttp_port = {port}\nadmin_channel = "CADMIN"',
+        )
+    )
+    return App(config_module.load(config.path, env_file=None)), port
+
+
+async def run_until(runner_app: App, condition, seconds: float = 30) -> None:
+    stop = asyncio.Event()
+    runner = BotRunner(runner_app)
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await asyncio.wait_for(runner.ready.wait(), 10)
+        deadline = time.monotonic() + seconds
+        while not await condition():
+            assert time.monotonic() < deadline, "timed out"
+            assert not task.done(), task.exception()
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_the_bot_catches_up_once_answers_slack_and_stops(
+    bot_config, slack_api: FakeSlack, llm: FakeOpenAI
+) -> None:
+    app, port = bot_config
+    today = datetime.now(UTC).date()
+    answered: list[int] = []
+
+    async def delivered_and_answered() -> bool:
+        if not all(slack_api.copies(c) for c in SLACK_CHANNELS):
+            return False
+        if not answered:
+            body = (
+                "command=%2Fdigest&text=status&user_id=U1&team_id=T1&channel_id=C111"
+                f"&response_url=http%3A%2F%2F127.0.0.1%3A{slack_api.port}%2Fresponse%2F1"
+            )
+            stamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
+                    timestamp=stamp, body=body
+                ),
+            }
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(
+                    f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+                ) as response,
+            ):
+                answered.append(response.status)
+        return bool(slack_api.commands_responses)
+
+    await run_until(app, delivered_and_answered)
+    assert answered == [200]
+    assert f"Last run: generate for {today}, ok" in str(slack_api.commands_responses[0])
+    assert len(llm.completions) == 6
+    counts = [len(slack_api.copies(c)) for c in SLACK_CHANNELS]
+    # Started again the same day: the day is done, so nothing is made or posted twice.
+    await run_until(app, lambda: asyncio.sleep(0.5, result=True))
+    assert len(llm.completions) == 6
+    assert [len(slack_api.copies(c)) for c in SLACK_CHANNELS] == counts
+    assert slack_api.copies("CADMIN") == []  # nothing went wrong, nothing reported
+
+
+async def test_a_failed_run_is_reported_to_the_admin_channel_once(
+    bot_config, slack_api: FakeSlack, reddit: FakeReddit
+) -> None:
+    app, _ = bot_config
+    reddit.fail("/r/MachineLearning", *[Fault(403, b'{"message": "Forbidden"}')] * 4)
+    await run_until(app, lambda: asyncio.sleep(0, result=bool(slack_api.copies("CADMIN"))))
+    notice = slack_api.copies("CADMIN")[0]
+    assert "no digest was made: r/MachineLearning is private or banned (403)" in notice["text"]
+    await run_until(app, lambda: asyncio.sleep(1, result=True))
+    assert len(slack_api.copies("CADMIN")) == 1  # the same problem is not reported again
+
+
+async def test_a_stop_mid_run_leaves_the_rest_for_the_next_start(
+    bot_config, slack_api: FakeSlack, llm: FakeOpenAI, tmp_path: Path
+) -> None:
+    app, _ = bot_config
+    llm.latency = 5  # the run is still analysing when the stop comes
+    await run_until(app, lambda: asyncio.sleep(0.5, result=bool(llm.in_flight)))
+    with Store(tmp_path / "history.db") as store:
+        assert store.db["digests"].count == 0
+        assert store.db["runs"].get(1)["status"] == "failed"  # cancelled, and recorded
+    llm.latency = 0
+    await run_until(
+        app, lambda: asyncio.sleep(0, result=all(slack_api.copies(c) for c in SLACK_CHANNELS))
+    )
+    assert all(
+        len(slack_api.copies(c)) == len(slack_api.copies(SLACK_CHANNELS[0])) for c in SLACK_CHANNELS
+    )
+
+
+def test_discord_sync_registers_the_command(
+    make_config: ConfigFactory, discord_api: FakeDiscord
+) -> None:
+    config = make_config(discord=discord_api)
+    result = CliRunner().invoke(main, ["--config", str(config.path), "discord-sync"])
+    assert result.exit_code == 0, result.output
+    assert "registered   /digest" in result.output
+    (command,) = discord_api.registered
+    assert command["name"] == "digest"
+    assert {o["name"] for o in command["options"]} == {"day", "topic", "status", "public", "force"}
