@@ -78,8 +78,18 @@ class App:
         ):
             if token and channels:
                 chat.append(f"{platform}: {len(channels)} channels")
+            elif token:
+                chat.append(f"{platform}: /digest only (no channels listed)")
             elif channels:
                 chat.append(f"{platform}: {len(channels)} channels but no token: not posted")
+        if secrets.slack_bot_token:
+            needed = {
+                "socket": ("SLACK_APP_TOKEN", secrets.slack_app_token),
+                "http": ("SLACK_SIGNING_SECRET", secrets.slack_signing_secret),
+            }
+            name, value = needed[s.slack.mode]
+            if value is None:
+                chat.append(f"slack: {s.slack.mode} mode needs {name}: `run` leaves Slack out")
         return Modes(source, llm, reddit_api, uses_llm, tuple(chat))
 
     def source(self) -> Source:

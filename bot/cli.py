@@ -108,6 +108,14 @@ def config_check(ctx: click.Context) -> None:
     _say(out, "blog posts", s.storage.blog_dir / s.storage.post_filename)
     for chat in modes.chat or ("none (discord.channels, slack.channels)",):
         _say(out, "chat", chat)
+    schedule = s.schedule
+    _say(
+        out,
+        "schedule",
+        f"{schedule.time} {schedule.days} {schedule.timezone} (digestbot run)"
+        if schedule.enabled
+        else "off",
+    )
     if not modes.uses_reddit_api:
         _say(
             out,

@@ -30,6 +30,8 @@ def test_config_check_says_what_is_missing_and_what_will_run(
     assert "public RSS feeds" in result.output
     assert "missing      OPENAI_API_KEY" in result.output
     assert "generate makes a headline digest" in result.output
+    assert "schedule     05:30 mon-sun UTC (digestbot run)" in result.output
+    assert "chat         none" in result.output
 
 
 def test_config_check_never_prints_secrets(make_config: ConfigFactory) -> None:

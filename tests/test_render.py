@@ -182,3 +182,15 @@ def test_escaping_keeps_the_text_readable() -> None:
     assert discord_render.escape("GPT-4o: 2x faster_than *v1*") == r"GPT-4o: 2x faster\_than \*v1\*"
     assert slack_render.escape("R&D <!channel> a>b") == "R&amp;D &lt;!channel&gt; a&gt;b"
     assert discord_render.escape("hi @everyone") == "hi @\u200beveryone"
+
+
+@FAST
+@given(st.lists(TEXT, min_size=1, max_size=30).map("\n".join))
+def test_notices_keep_their_lines_within_limits_and_never_ping(text: str) -> None:
+    discord_text = discord_render.escape_lines(text)
+    assert len(discord_text) <= discord_render.CONTENT_MAX
+    assert_no_discord_mention(discord_text)
+    message = slack_render.notice(text)
+    assert 0 < len(message.blocks) <= 50 and len(message.text) <= slack_render.FALLBACK_MAX
+    for block_text in slack_texts(message):
+        assert "<" not in block_text and ">" not in block_text
