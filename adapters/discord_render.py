@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.models import AnalysisStatus, Digest, DigestMode, Topic
-from bot.text import fit, one_line, safe_url
+from bot.text import fit, one_line, pack_lines, safe_url
 
 CONTENT_MAX = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -51,16 +51,9 @@ def escape(text: str, limit: int = CONTENT_MAX) -> str:
 
 
 def escape_lines(text: str, limit: int = CONTENT_MAX) -> str:
-    """Several lines of text, each made inert, cut to `limit` at a line or word boundary."""
-    lines: list[str] = []
-    room = limit
-    for raw in text.splitlines():
-        line = escape(raw, max(room, 1))
-        if room <= 0 or len(line) > room:
-            break
-        lines.append(line)
-        room -= len(line) + 1
-    return "\n".join(lines) or escape(text, limit)
+    """Several lines of text, each made inert, as many whole lines as fit in `limit`."""
+    chunks = pack_lines([escape(line, limit) for line in text.splitlines()], limit)
+    return chunks[0] if chunks else ""
 
 
 def _link(title: str, url: str, limit: int) -> str:
@@ -73,22 +66,7 @@ def _link(title: str, url: str, limit: int) -> str:
 def heading(digest: Digest) -> str:
     headlines_only = digest.mode is DigestMode.HEADLINES
     edition = " (headline edition: no LLM configured)" if headlines_only else ""
-    return f"**Daily AI digest · {digest.day.isoformat()}**{edition}"
-
-
-def _pack_lines(lines: list[str]) -> list[DiscordMessage]:
-    """Lines into messages of at most CONTENT_MAX characters, split only between lines."""
-    messages: list[DiscordMessage] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > CONTENT_MAX and current:
-            messages.append(DiscordMessage(content=current))
-            candidate = line
-        current = candidate
-    if current:
-        messages.append(DiscordMessage(content=current))
-    return messages
+    return f"**{digest.heading}**{edition}"
 
 
 def render_headline(digest: Digest) -> list[DiscordMessage]:
@@ -106,7 +84,7 @@ def render_headline(digest: Digest) -> list[DiscordMessage]:
                 f"{escape(p.event, 80)} ({escape(p.predicted, 40)})" for p in digest.predictions
             )
         )
-    return _pack_lines(lines)
+    return [DiscordMessage(content=chunk) for chunk in pack_lines(lines, CONTENT_MAX)]
 
 
 def topic_embed(number: int, topic: Topic) -> dict[str, Any]:

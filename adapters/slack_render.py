@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import AnalysisStatus, Digest, DigestMode, Topic
-from bot.text import fit, one_line, safe_url
+from bot.text import fit, one_line, pack_lines, safe_url
 
 SECTION_MAX = 3000
 BLOCKS_MAX = 50
@@ -58,23 +58,9 @@ def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
-def _heading(digest: Digest) -> str:
-    return f"Daily AI digest · {digest.day.isoformat()}"
-
-
 def _sections(lines: list[str]) -> list[Block]:
     """Lines into as few sections as fit SECTION_MAX, split only between lines."""
-    blocks: list[Block] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_MAX and current:
-            blocks.append(section(current))
-            candidate = line
-        current = candidate
-    if current:
-        blocks.append(section(current))
-    return blocks
+    return [section(chunk) for chunk in pack_lines(lines, SECTION_MAX)]
 
 
 def _block_text(block: Block) -> int:
@@ -84,12 +70,12 @@ def _block_text(block: Block) -> int:
 
 def _fallback(digest: Digest, suffix: str = "") -> str:
     titles = "; ".join(one_line(t.title) for t in digest.topics)
-    return escape(f"{_heading(digest)}{suffix}: {titles}", FALLBACK_MAX)
+    return escape(f"{digest.heading}{suffix}: {titles}", FALLBACK_MAX)
 
 
 def render_headline(digest: Digest) -> list[SlackMessage]:
     """The short form: the topics linked, trending and predictions; one message if it fits."""
-    header = {"type": "header", "text": {"type": "plain_text", "text": _heading(digest)}}
+    header = {"type": "header", "text": {"type": "plain_text", "text": digest.heading}}
     lines = [f"{i}. {_link(t.title, t.post.url, 200)}" for i, t in enumerate(digest.topics, 1)]
     if digest.trending:
         lines.append("*Trending:* " + " · ".join(escape(t.title, 200) for t in digest.trending))

@@ -75,7 +75,7 @@ async def run(folder: Path, count: int, concurrency: int) -> None:
             ]
             copies = copies_per_channel(api.messages, channels, parts)
             print(
-                f"{name:<8} {len(posts)} post requests, {api.rate_limited} answered 429, "
+                f"{name:<8} {len(posts)} post requests, {api.limiter.rejected} answered 429, "
                 f"{parts} messages a digest, copies per channel: {dict(copies)}"
             )
         for result in results:

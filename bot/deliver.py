@@ -181,7 +181,6 @@ class Deliverer:
         return message_id
 
     async def _thread(self, digest: Digest, channel: str, message_id: str) -> str:
-        title = f"Daily AI digest · {digest.day.isoformat()}"
-        thread = await self._platform.start_thread(channel, message_id, title)
+        thread = await self._platform.start_thread(channel, message_id, digest.heading)
         self._store.set_thread(digest.day, self._platform.name, channel, 0, thread)
         return thread

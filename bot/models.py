@@ -121,6 +121,10 @@ class Digest:
     problems: tuple[str, ...] = ()  # what went wrong making it, each with what to do
 
     @property
+    def heading(self) -> str:
+        return f"Daily AI digest · {self.day.isoformat()}"
+
+    @property
     def failed_topics(self) -> int:
         return sum(t.analysis.status is AnalysisStatus.FAILED for t in self.topics)
 

@@ -50,3 +50,17 @@ def fit(text: str, limit: int, escape: Callable[[str], str]) -> str:
         escaped = escape(shorten(text, room))
         room -= max(len(escaped) - limit, 1)
     return escaped
+
+
+def pack_lines(lines: list[str], limit: int) -> list[str]:
+    """Lines joined into as few chunks of at most `limit` characters as they fit,
+    split only between lines (each line must fit on its own)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit and current:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    return [*chunks, current] if current else chunks

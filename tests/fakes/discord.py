@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections import defaultdict
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.server import FakeServer, json_response
+from tests.fakes.server import ChannelLimiter, FakeServer, json_response
 
 BOT_USER = {
     "id": "1000",
@@ -49,24 +48,11 @@ class FakeDiscord(FakeServer):
         self.interaction_callbacks: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
         self.registered: list[dict[str, Any]] = []
-        self.rate_limited = 0
-        self._hold_index = -1
-        self._hold_seconds = 0.0
-        self._stored = 0
-        self._per_channel_limit = per_channel_limit
-        self._window = window
-        self._sent_at: dict[str, list[float]] = defaultdict(list)
+        self.limiter = ChannelLimiter(per_channel_limit, window)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._ids = itertools.count(10_000)
         self._state = threading.Lock()
         super().__init__()
-
-    def hold(self, index: int, seconds: float) -> None:
-        """Store the message with this index (0: the first stored) but answer after `seconds`;
-        index -1 releases a held answer."""
-        self._hold_index, self._hold_seconds = index, seconds
-        if index < 0:
-            self.release()
 
     def routes(self, app: web.Application) -> None:
         base = "/api/v10"
@@ -106,19 +92,6 @@ class FakeDiscord(FakeServer):
             }
         )
 
-    def _throttled(self, channel: str) -> float:
-        """Seconds until `channel` may post again, or 0 (and the post is counted)."""
-        if not self._per_channel_limit:
-            return 0.0
-        now = time.monotonic()
-        recent = [t for t in self._sent_at[channel] if now - t < self._window]
-        self._sent_at[channel] = recent
-        if len(recent) >= self._per_channel_limit:
-            self.rate_limited += 1
-            return self._window - (now - recent[0])
-        recent.append(now)
-        return 0.0
-
     def _new_message(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": str(next(self._ids)),
@@ -153,7 +126,7 @@ class FakeDiscord(FakeServer):
             nonce = payload.get("nonce")
             if nonce and payload.get("enforce_nonce") and (channel, nonce) in self._nonces:
                 return json_response(self._nonces[(channel, nonce)])
-            if wait := self._throttled(channel):
+            if wait := self.limiter.wait(channel):
                 return json_response(
                     {
                         "message": "You are being rate limited.",
@@ -171,8 +144,7 @@ class FakeDiscord(FakeServer):
             self.messages[channel].append(message)
             if nonce:
                 self._nonces[(channel, nonce)] = message
-            held = self._stored == self._hold_index
-            self._stored += 1
+            held = self._stored_one()
         if held:
             await self.pause(self._hold_seconds)
         return json_response(message)

@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections import deque
+import time
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,10 +39,35 @@ class Seen:
         return json.loads(self.body)
 
 
+class ChannelLimiter:
+    """Lets each channel post `limit` messages per `window` seconds (limit 0: no limit)."""
+
+    def __init__(self, limit: int = 0, window: float = 1.0) -> None:
+        self._limit, self._window = limit, window
+        self._posted: dict[str, list[float]] = defaultdict(list)
+        self.rejected = 0
+
+    def wait(self, channel: str) -> float:
+        """Seconds until `channel` may post again; 0 means go (and counts the post)."""
+        if not self._limit:
+            return 0.0
+        now = time.monotonic()
+        recent = [t for t in self._posted[channel] if now - t < self._window]
+        self._posted[channel] = recent
+        if len(recent) >= self._limit:
+            self.rejected += 1
+            return self._window - (now - recent[0])
+        recent.append(now)
+        return 0.0
+
+
 class FakeServer:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
         self._released: asyncio.Event | None = None  # made in the server's loop
+        self._hold_index = -1
+        self._hold_seconds = 0.0
+        self._stored = 0
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -64,6 +90,19 @@ class FakeServer:
     def seen(self, path_prefix: str) -> list[Seen]:
         with self._lock:
             return [r for r in self.requests if r.path.startswith(path_prefix)]
+
+    def hold(self, index: int, seconds: float) -> None:
+        """Answer the message with this index (0: the first stored) only after `seconds`,
+        to open the window between a post and its record; -1 lets a held answer go."""
+        self._hold_index, self._hold_seconds = index, seconds
+        if index < 0:
+            self.release()
+
+    def _stored_one(self) -> bool:
+        """Count a stored message; True if its answer is to be held (call under a lock)."""
+        held = self._stored == self._hold_index
+        self._stored += 1
+        return held
 
     async def pause(self, seconds: float) -> None:
         """Wait up to `seconds` before answering, unless release() is called first."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.server import FakeServer, json_response
+from tests.fakes.server import ChannelLimiter, FakeServer, json_response
 
 
 class FakeSlack(FakeServer):
@@ -31,23 +31,10 @@ class FakeSlack(FakeServer):
         self.not_in_channel: set[str] = set()
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.commands_responses: list[dict[str, Any]] = []
-        self.rate_limited = 0
-        self._per_channel_limit = per_channel_limit
-        self._window = window
-        self._sent_at: dict[str, list[float]] = defaultdict(list)
-        self._hold_index = -1
-        self._hold_seconds = 0.0
-        self._stored = 0
+        self.limiter = ChannelLimiter(per_channel_limit, window)
         self._clock = time.time()
         self._state = threading.Lock()
         super().__init__()
-
-    def hold(self, index: int, seconds: float) -> None:
-        """Store the message with this index (0: the first stored) but answer after `seconds`;
-        index -1 releases a held answer."""
-        self._hold_index, self._hold_seconds = index, seconds
-        if index < 0:
-            self.release()
 
     def routes(self, app: web.Application) -> None:
         for method in (
@@ -93,18 +80,6 @@ class FakeSlack(FakeServer):
             }
         )
 
-    def _throttled(self, channel: str) -> int:
-        if not self._per_channel_limit:
-            return 0
-        now = time.monotonic()
-        recent = [t for t in self._sent_at[channel] if now - t < self._window]
-        self._sent_at[channel] = recent
-        if len(recent) >= self._per_channel_limit:
-            self.rate_limited += 1
-            return max(1, round(self._window - (now - recent[0])))
-        recent.append(now)
-        return 0
-
     async def _post_message(self, args: dict[str, Any]) -> web.Response:
         channel = args.get("channel", "")
         if channel in self.not_in_channel:
@@ -114,11 +89,11 @@ class FakeSlack(FakeServer):
         blocks = args.get("blocks")
         metadata = args.get("metadata")
         with self._state:
-            if wait := self._throttled(channel):
+            if wait := self.limiter.wait(channel):
                 return json_response(
                     {"ok": False, "error": "ratelimited"},
                     status=429,
-                    headers={"Retry-After": str(wait)},
+                    headers={"Retry-After": str(max(1, round(wait)))},
                 )
             self._clock = max(self._clock + 0.000001, time.time())
             message = {
@@ -130,8 +105,7 @@ class FakeSlack(FakeServer):
                 "user": "UBOT",
             }
             self.messages[channel].append(message)
-            held = self._stored == self._hold_index
-            self._stored += 1
+            held = self._stored_one()
         if held:
             await self.pause(self._hold_seconds)
         return json_response(
