@@ -213,3 +213,44 @@ def test_discord_sync_registers_the_command(
     (command,) = discord_api.registered
     assert command["name"] == "digest"
     assert {o["name"] for o in command["options"]} == {"day", "topic", "status", "public", "force"}
+
+
+def test_sigterm_stops_the_bot_cleanly(
+    make_config: ConfigFactory, slack_api: FakeSlack, monkeypatch, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    port = free_port()
+    config = make_config(slack=slack_api, schedule={"enabled": False})
+    config.path.write_text(
+        config.path.read_text().replace("[slack]", f'[slack]\nmode = "http"\nhttp_port = {port}')
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from bot.cli import main; main()",
+            "--config",
+            str(config.path),
+            "run",
+        ],
+        cwd=tmp_path,
+        env=os.environ.copy(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while True:  # wait until the Slack endpoint listens
+        assert time.monotonic() < deadline and process.poll() is None
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert "stopping" in stderr and "Traceback" not in stderr
