@@ -8,6 +8,7 @@ shortcode, a link or emphasis of its own.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import os
 import re
@@ -69,6 +70,14 @@ def escape_markdown(text: str, *, verbatim: bool = False) -> str:
     return _BLOCK_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], line)
 
 
+_BACKSLASHED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation
+
+
+def unescape_markdown(text: str) -> str:
+    """The text that escape_markdown() was given: backslashes first, then references."""
+    return html.unescape(_BACKSLASHED.sub(r"\1", text))
+
+
 def link_destination(url: str) -> str:
     """A markdown link destination that cannot escape its brackets; non-web links are dropped."""
     return f"<{safe_url(url) or ''}>"
@@ -114,11 +123,11 @@ def _topic_block(number: int, topic: Topic) -> str:
         lines += [
             "   - *Benefits:*",
             "",
-            f"     {escape_markdown(analysis.benefits)}",
+            *_analysis_text(analysis.benefits),
             "",
             "   - *Ramifications:*",
             "",
-            f"     {escape_markdown(analysis.ramifications)}",
+            *_analysis_text(analysis.ramifications),
         ]
     else:
         label = (
@@ -127,8 +136,20 @@ def _topic_block(number: int, topic: Topic) -> str:
             else "*Analysis unavailable today; from the source:*"
         )
         excerpt = escape_markdown(shorten(one_line(topic.post.body), EXCERPT_CHARS))
-        lines.append(f"   {label} {excerpt} [(discussion)]({link_destination(topic.post.url)})")
+        link = f" [(discussion)]({link_destination(topic.post.url)})" if topic.post.url else ""
+        if excerpt or link:
+            lines.append(f"   {label} {excerpt}{link}")
+        else:
+            lines.append("   *No analysis in this digest.*")
     return "\n".join(lines)
+
+
+def _analysis_text(text: str) -> list[str]:
+    """A paragraph, or (text of several lines, as imported posts have) a list of points."""
+    points = [line for line in text.splitlines() if line.strip()]
+    if len(points) > 1:
+        return [f"     - {escape_markdown(point)}" for point in points]
+    return [f"     {escape_markdown(text)}"]
 
 
 def render_hugo(digest: Digest, style: HugoStyle) -> str:

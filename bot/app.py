@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from openai import AsyncOpenAI
 from adapters.discord_bot import DiscordPlatform, discord_rest
 from adapters.feeds import FeedOptions, FeedSource
 from adapters.hugo import HugoBlog, HugoStyle
+from adapters.hugo_import import PostError, parse_post
 from adapters.openai_llm import OpenAIChat
 from adapters.reddit import RedditOptions, RedditSource
 from adapters.slack_app import SlackPlatform, slack_client
@@ -39,6 +40,15 @@ class Modes:
     uses_reddit_api: bool
     uses_llm: bool
     chat: tuple[str, ...]  # where digests are posted, e.g. "discord: 2 channels"
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    unchanged: int = 0
+    kept: list[str] = field(default_factory=list)  # days that have a digest made by the bot
+    failed: list[str] = field(default_factory=list)  # "file: line N: why"
+    warnings: list[str] = field(default_factory=list)  # parts of posts left out
 
 
 class App:
@@ -281,9 +291,34 @@ class App:
     def rules(self) -> SelectionRules:
         return SelectionRules(**self.settings.selection.model_dump())
 
+    def import_posts(self, paths: list[Path]) -> ImportReport:
+        """Old blog posts into history, marked as imported; a second import changes nothing."""
+        report = ImportReport()
+        files = [
+            p for path in paths for p in (sorted(path.rglob("*.md")) if path.is_dir() else [path])
+        ]
+        with self.open_store() as store:
+            for file in files:
+                try:
+                    post = parse_post(file.read_text(encoding="utf-8", errors="replace"))
+                except (OSError, PostError) as exc:
+                    report.failed.append(f"{file}: {exc}")
+                    continue
+                report.warnings += [f"{file}: {w}" for w in post.warnings]
+                existing = store.load_digest(post.digest.day)
+                if existing == post.digest:
+                    report.unchanged += 1
+                elif existing is not None and not store.is_imported(post.digest.day):
+                    report.kept.append(f"{file}: {post.digest.day} has a digest made here; kept it")
+                else:
+                    store.save_digest(post.digest, run_id=None, imported=True)
+                    report.imported += 1
+        return report
+
     async def export(
         self, since: date | None, until: date | None, folder: Path | None = None
-    ) -> list[str]:
+    ) -> list[Published]:
+        """Write the posts of a range of history again; the same history, the same bytes."""
         blog = self.blog(folder)
         with self.open_store() as store:
             digests = [store.load_digest(day) for day in store.digest_days(since, until)]

@@ -278,6 +278,26 @@ def discord_sync(ctx: click.Context, guild: str | None) -> None:
     _say(out, "registered", ", ".join(f"/{n}" for n in names) + (f" in {guild}" if guild else ""))
 
 
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def import_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Read old Hugo posts (files or folders) into history, marked as imported."""
+    report = App(_load(ctx)).import_posts(list(paths))
+    for line in report.failed:
+        _say(err, "unreadable", line, "red")
+    for line in report.warnings:
+        _say(err, "left out", line, "yellow")
+    for line in report.kept:
+        _say(err, "kept", line, "yellow")
+    _say(
+        out,
+        "imported",
+        f"{report.imported} posts ({report.unchanged} already in history, "
+        f"{len(report.failed)} unreadable)",
+    )
+
+
 @main.command("collect")
 @click.option(
     "--save",
@@ -348,7 +368,11 @@ def export(ctx: click.Context, day: str | None, since: str | None, folder: Path 
     written = asyncio.run(
         App(_load(ctx)).export(since=one_day or _day(since), until=one_day, folder=folder)
     )
-    for path in written:
-        out.print(path, soft_wrap=True, markup=False, highlight=False)
+    for published in written:
+        out.print(published.summary, soft_wrap=True, markup=False, highlight=False)
+        for problem in published.problems:
+            _say(err, "problem", problem, "red")
     if not written:
         raise click.ClickException("no digest in history for that range")
+    if any(p.problems for p in written):
+        raise SystemExit(1)

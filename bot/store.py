@@ -285,6 +285,9 @@ class Store:
 
     # -- digests ------------------------------------------------------------
 
+    def is_imported(self, day: date) -> bool:
+        return self.db["digests"].count_where("day = ? and imported = 1", [day.isoformat()]) > 0
+
     def has_digest(self, day: date) -> bool:
         return self.db["digests"].count_where("day = ?", [day.isoformat()]) > 0
 

@@ -70,7 +70,9 @@ def make_digest(titles: list[str], text: str = "Plain analysis.") -> Digest:
                 created_utc=MOMENT,
             ),
             title=one_line(t),
-            analysis=Analysis(AnalysisStatus.OK, f"{text} {t}", f"Risks of {t}"),
+            analysis=Analysis(
+                AnalysisStatus.OK, one_line(f"{text} {t}"), one_line(f"Risks of {t}")
+            ),
         )
         for i, t in enumerate(titles)
     )
@@ -273,3 +275,10 @@ def test_front_matter_matches_the_blogs_own_posts() -> None:
         model = theirs.split("tags: [")[1].split(", ")[-1].split('"')[1]
         digest = replace(make_digest([]), generated_at=moment, model=model)
         assert render_front_matter(digest, STYLE) == theirs, post.name
+
+
+@given(st.text(max_size=200), st.booleans())
+def test_unescape_inverts_escape(text: str, verbatim: bool) -> None:
+    from adapters.hugo import unescape_markdown
+
+    assert unescape_markdown(escape_markdown(text, verbatim=verbatim)) == one_line(text)
