@@ -16,6 +16,7 @@ from adapters.discord_render import (
     escape_lines,
     render_discord,
     render_headline,
+    render_search,
     topic_embed,
 )
 from bot.models import Digest, DigestRequest, Reply, Want
@@ -117,6 +118,8 @@ async def discord_rest(token: str, api_base_url: str) -> AsyncIterator[discord.C
 
 def render_reply(reply: Reply) -> list[DiscordMessage]:
     """What /digest answers with: the short digest, one topic's details, or words."""
+    if reply.search is not None:
+        return render_search(reply.search)
     if reply.digest is None:
         return [DiscordMessage(content=escape_lines(reply.text))]
     if reply.topic is not None:
@@ -135,6 +138,8 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         status="Show the bot's status instead: runs, failures, usage",
         public="Post the answer in the channel for everyone (default: only you see it)",
         force="Admins: make today's digest again",
+        search="Search all digests for these words instead",
+        page="Which page of search results",
     )
     async def digest(
         interaction: discord.Interaction,
@@ -143,12 +148,21 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         status: bool = False,
         public: bool = False,
         force: bool = False,
+        search: str | None = None,
+        page: app_commands.Range[int, 1, 1000] = 1,
     ) -> None:
         # Discord wants an answer within 3 s; making a digest takes longer.
         await interaction.response.defer(ephemeral=not public, thinking=True)
         user = str(interaction.user.id)
-        want = Want.STATUS if status else Want.TOPIC if topic is not None else Want.DIGEST
-        request = DigestRequest(user, user in admins, want, day, topic, public, force)
+        want = (
+            Want.SEARCH if search
+            else Want.STATUS if status
+            else Want.TOPIC if topic is not None
+            else Want.DIGEST
+        )  # fmt: skip
+        request = DigestRequest(
+            user, user in admins, want, day, topic, public, force, search or "", page
+        )
         try:
             reply = await service.handle(request)
         except Exception:

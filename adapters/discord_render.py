@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.models import AnalysisStatus, Digest, DigestMode, Topic
+from bot.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
 from bot.text import fit, one_line, pack_lines, safe_url
 
 CONTENT_MAX = 2000
@@ -165,3 +165,19 @@ def render_details(digest: Digest) -> list[DiscordMessage]:
 def render_discord(digest: Digest) -> list[DiscordMessage]:
     """Everything a channel receives for one digest, in posting order."""
     return render_headline(digest) + render_details(digest)
+
+
+def render_search(found: SearchPage) -> list[DiscordMessage]:
+    """Search results: date and title, linked where the source is known; one message."""
+    lines = [
+        f"**Search: {escape(found.query, 200)}**: {found.total} matches"
+        + (f", page {found.page} of {found.pages}" if found.pages > 1 else "")
+    ]
+    lines += [
+        f"`{hit.day.isoformat()}` {_link(hit.title, hit.url, 300)}"
+        + (" (trending)" if hit.kind == "trending" else "")
+        for hit in found.hits
+    ]
+    if not found.hits:
+        lines.append("Nothing found." if found.page == 1 else "No more results.")
+    return [DiscordMessage(content=pack_lines(lines, CONTENT_MAX)[0])]

@@ -22,6 +22,7 @@ from adapters.slack_render import (
     escape,
     notice,
     render_headline,
+    render_search,
     render_slack,
     topic_blocks,
 )
@@ -141,6 +142,8 @@ class SlackPlatform:
 
 def render_reply(reply: Reply) -> list[SlackMessage]:
     """What /digest answers with: the short digest, one topic's details, or words."""
+    if reply.search is not None:
+        return [render_search(reply.search)]
     if reply.digest is None:
         return [notice(reply.text)]
     if reply.topic is not None:

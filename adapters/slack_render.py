@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.models import AnalysisStatus, Digest, DigestMode, Topic
+from bot.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
 from bot.text import fit, one_line, pack_lines, safe_url
 
 SECTION_MAX = 3000
@@ -163,3 +163,20 @@ def render_details(digest: Digest) -> list[SlackMessage]:
 def render_slack(digest: Digest) -> list[SlackMessage]:
     """Everything a channel receives for one digest, in posting order."""
     return [*render_headline(digest), *render_details(digest)]
+
+
+def render_search(found: SearchPage) -> SlackMessage:
+    """Search results: date and title, linked where the source is known."""
+    header = f"*Search: {escape(found.query, 200)}*: {found.total} matches" + (
+        f", page {found.page} of {found.pages}" if found.pages > 1 else ""
+    )
+    lines = [header] + [
+        f"`{hit.day.isoformat()}` {_link(hit.title, hit.url, 300)}"
+        + (" (trending)" if hit.kind == "trending" else "")
+        for hit in found.hits
+    ]
+    if not found.hits:
+        lines.append("Nothing found." if found.page == 1 else "No more results.")
+    return SlackMessage(
+        text=escape(f"Search: {found.query}", FALLBACK_MAX), blocks=tuple(_sections(lines))
+    )

@@ -18,6 +18,7 @@ from rich.table import Table
 from bot import config as config_module
 from bot import replay
 from bot.app import App
+from bot.commands import search_page
 from bot.models import AnalysisStatus, Digest, DigestMode
 from bot.pipeline import Outcome
 from bot.ports import DeliveryError, SourceError
@@ -296,6 +297,27 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         f"{report.imported} posts ({report.unchanged} already in history, "
         f"{len(report.failed)} unreadable)",
     )
+
+
+@main.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--page", default=1, show_default=True, help="Which page of results.")
+@click.pass_context
+def search(ctx: click.Context, words: tuple[str, ...], page: int) -> None:
+    """Search every digest's titles and analyses, best matches first."""
+    with App(_load(ctx)).open_store() as store:
+        found = search_page(store, " ".join(words), page)
+    table = Table(box=None)
+    table.add_column("day", no_wrap=True)
+    table.add_column("title")
+    table.add_column("link", overflow="fold")
+    for hit in found.hits:
+        kind = " (trending)" if hit.kind == "trending" else ""
+        table.add_row(hit.day.isoformat(), escape(hit.title) + kind, escape(hit.url))
+    pages = f", page {found.page} of {found.pages}" if found.pages > 1 else ""
+    _say(err, "found", f"{found.total} matches{pages}")
+    if table.row_count:
+        out.print(table)
 
 
 @main.command("collect")

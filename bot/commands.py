@@ -11,14 +11,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
-from bot.models import Digest, DigestRequest, Reply, Want
+from bot.models import Digest, DigestRequest, Reply, SearchPage, Want
 from bot.ports import SourceError
 from bot.store import Store
 
 USAGE = (
-    "/digest [YYYY-MM-DD] [topic N] [public] [force]  or  /digest status\n"
-    "e.g. /digest · /digest 2026-11-20 · /digest topic 2 · /digest status"
+    "/digest [YYYY-MM-DD] [topic N] [public] [force]  ·  /digest status  ·  "
+    "/digest search WORDS [page N]\n"
+    "e.g. /digest · /digest 2026-11-20 · /digest topic 2 · /digest search lora"
 )
+PER_PAGE = 10
+
+
+def search_page(store: Store, query: str, page: int = 1) -> SearchPage:
+    """One page of search results, best first."""
+    page = max(page, 1)
+    total, hits = store.search(query, PER_PAGE, (page - 1) * PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    return SearchPage(query, page, pages, total, tuple(hits))
 
 
 class CommandError(Exception):
@@ -35,6 +45,14 @@ def _parse_day(text: str) -> date:
 def parse_text(text: str, user: str, is_admin: bool) -> DigestRequest:
     """The words after a `/digest` typed in chat (Slack passes them as one string)."""
     words = text.split()
+    if words and words[0].lower() == "search":
+        page = 1
+        if len(words) > 2 and words[-2].lower() == "page" and words[-1].isdigit():
+            page, words = int(words[-1]), words[:-2]
+        query = " ".join(words[1:])
+        if not query:
+            raise CommandError(f"Search for what?\n{USAGE}")
+        return DigestRequest(user, is_admin, Want.SEARCH, query=query, page=page)
     day: str | None = None
     topic: int | None = None
     public = force = status = False
@@ -109,6 +127,9 @@ class DigestService:
     async def _answer(self, request: DigestRequest) -> Reply:
         if request.want is Want.STATUS:
             return Reply(text=self.status(), public=request.public)
+        if request.want is Want.SEARCH:
+            found = search_page(self._store, request.query, request.page)
+            return Reply(search=found, public=request.public)
         digest = await self._digest(request)
         if request.topic is not None and not 1 <= request.topic <= len(digest.topics):
             raise CommandError(f"The digest of {digest.day} has topics 1 to {len(digest.topics)}.")

@@ -129,10 +129,28 @@ class Digest:
         return sum(t.analysis.status is AnalysisStatus.FAILED for t in self.topics)
 
 
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    day: date
+    title: str
+    url: str  # the topic's source, where history has one
+    kind: str  # "topic" or "trending"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    page: int  # 1-based
+    pages: int
+    total: int
+    hits: tuple[SearchHit, ...]
+
+
 class Want(StrEnum):
     DIGEST = "digest"
     TOPIC = "topic"
     STATUS = "status"
+    SEARCH = "search"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +164,8 @@ class DigestRequest:
     topic: int | None = None
     public: bool = False  # post the answer for everyone, not only the asker
     force: bool = False  # make the day's digest again (admins only)
+    query: str = ""  # what to search for
+    page: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +174,4 @@ class Reply:
     digest: Digest | None = None
     topic: int | None = None  # show this topic's details (1-based)
     public: bool = False
+    search: SearchPage | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import sqlite3
 import uuid
@@ -28,6 +29,7 @@ from bot.models import (
     Digest,
     DigestMode,
     Prediction,
+    SearchHit,
     SourcePost,
     Topic,
     Trending,
@@ -177,6 +179,15 @@ def _digest_problems(db: Database) -> None:
 def _notices(db: Database) -> None:
     # Problems already reported to admins, so each is reported once.
     db["notices"].create({"key": str, "text": str, "first_seen": str}, pk="key")
+
+
+@migrations(name="0006_search")
+def _search(db: Database) -> None:
+    # Full-text indexes kept in step by triggers; porter stemming: "models" finds "model".
+    db["digest_topics"].enable_fts(
+        ["title", "benefits", "ramifications"], create_triggers=True, tokenize="porter"
+    )
+    db["digest_trending"].enable_fts(["title"], create_triggers=True, tokenize="porter")
 
 
 def _now() -> str:
@@ -429,6 +440,41 @@ class Store:
             [key, text, _now()],
         )
         return self.db.conn.total_changes > before
+
+    # -- search -----------------------------------------------------------------
+
+    def search(self, query: str, limit: int, offset: int = 0) -> tuple[int, list[SearchHit]]:
+        """Topics and trending titles matching every word of `query`, best first.
+
+        The words are quoted one by one, so no FTS syntax of a user's reaches SQLite;
+        each is a prefix ("lora" finds "LoRA" and "LoRAs"). A title match weighs ten
+        times a match in the analysis.
+        """
+        words = re.findall(r"\w+", query)
+        if not words:
+            return 0, []
+        match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        hits = """
+            select t.day, t.title, coalesce(p.url, '') as url, 'topic' as kind,
+                   bm25(digest_topics_fts, 10.0, 1.0, 1.0) as rank
+            from digest_topics_fts f
+            join digest_topics t on t.rowid = f.rowid
+            left join source_posts p on p.id = t.post_id
+            where digest_topics_fts match :match
+            union all
+            select r.day, r.title, r.url, 'trending' as kind, bm25(digest_trending_fts) as rank
+            from digest_trending_fts f
+            join digest_trending r on r.rowid = f.rowid
+            where digest_trending_fts match :match
+        """
+        args = {"match": match, "limit": limit, "offset": offset}
+        total = next(self.db.query(f"select count(*) as n from ({hits})", args))["n"]
+        rows = self.db.query(
+            f"select * from ({hits}) order by rank, day desc limit :limit offset :offset", args
+        )
+        return total, [
+            SearchHit(date.fromisoformat(r["day"]), r["title"], r["url"], r["kind"]) for r in rows
+        ]
 
     # -- what /digest status reports -----------------------------------------
 

@@ -212,7 +212,15 @@ def test_discord_sync_registers_the_command(
     assert "registered   /digest" in result.output
     (command,) = discord_api.registered
     assert command["name"] == "digest"
-    assert {o["name"] for o in command["options"]} == {"day", "topic", "status", "public", "force"}
+    assert {o["name"] for o in command["options"]} == {
+        "day",
+        "topic",
+        "status",
+        "public",
+        "force",
+        "search",
+        "page",
+    }
 
 
 def test_sigterm_stops_the_bot_cleanly(

@@ -1,0 +1,92 @@
+"""Full-text search over history: the CLI, /digest search, and the store beneath them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from adapters import discord_render, slack_render
+from bot.app import App
+from bot.cli import main
+from bot.commands import DigestService, search_page
+from bot.models import Want
+from tests.conftest import ConfigFactory
+from tests.test_store import digest
+
+POSTS = Path(__file__).parent / "fixtures" / "posts"
+
+
+@pytest.fixture
+def app(make_config: ConfigFactory) -> App:
+    app = App(make_config())
+    app.import_posts([POSTS])
+    return app
+
+
+def test_search_finds_titles_and_analyses_best_first(app: App) -> None:
+    with app.open_store() as store:
+        found = search_page(store, "quantized")
+        assert [(h.day, h.kind) for h in found.hits] == [(date(2023, 6, 19), "topic")]
+        # A title match ranks above a match in the analysis only.
+        titles = [h.title for h in search_page(store, "benchmark").hits]
+        assert titles[0] == "[R] A benchmark for agents that book travel end to end"
+        assert "Benchmark Shows Retrieval Beats Long Context on Multi-Hop Questions" in titles
+        # Stems and prefixes: "model" finds "Models"; case does not matter.
+        assert search_page(store, "MODEL").total >= 2
+
+
+@pytest.mark.parametrize("query", ['"', "lora OR", "a AND (b", "*", "title:x", "NEAR(", "'; drop"])
+def test_any_query_is_safe(app: App, query: str) -> None:
+    with app.open_store() as store:
+        found = search_page(store, query)
+    assert found.total >= 0
+
+
+def test_results_are_paged(app: App) -> None:
+    with app.open_store() as store:
+        for n in range(25):
+            day = date(2020, 1, 1) + timedelta(days=n)
+            store.save_digest(
+                replace(
+                    digest(day, [f"x{n}"]),
+                    topics=tuple(
+                        replace(t, title=f"Paging test topic {n}")
+                        for t in digest(day, [f"x{n}"]).topics
+                    ),
+                ),
+                None,
+            )
+        first, third = search_page(store, "paging"), search_page(store, "paging", 3)
+    assert (first.total, first.pages, len(first.hits)) == (25, 3, 10)
+    assert len(third.hits) == 5
+    assert not {h.title for h in first.hits} & {h.title for h in third.hits}
+
+
+def test_search_command(app: App) -> None:
+    result = CliRunner().invoke(
+        main, ["--config", str(app.config.path), "search", "open", "weights"]
+    )
+    assert result.exit_code == 0
+    assert "Open weights for a 70B code model" in result.output and "2025-03-04" in result.output
+
+
+async def test_digest_search_in_chat(app: App) -> None:
+    with app.open_store() as store:
+        service = DigestService(store, app.digest_for, cooldown=timedelta(0))
+        reply = await service.handle_text("search open weights page 1", "U1", False)
+    assert reply.search is not None and reply.search.hits[0].title.startswith("Open weights")
+    discord = discord_render.render_search(reply.search)[0].content
+    assert "`2025-03-04` Open weights for a 70B code model" in discord
+    slack = slack_render.render_search(reply.search)
+    assert "Open weights for a 70B code model" in slack.blocks[0]["text"]["text"]
+
+
+def test_search_words_are_what_is_asked() -> None:
+    from bot.commands import parse_text
+
+    request = parse_text("search lora adapters page 2", "U1", False)
+    assert (request.want, request.query, request.page) == (Want.SEARCH, "lora adapters", 2)
