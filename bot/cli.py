@@ -320,6 +320,29 @@ def search(ctx: click.Context, words: tuple[str, ...], page: int) -> None:
         out.print(table)
 
 
+@main.command()
+@click.option("--by", type=click.Choice(["day", "month"]), default="month", show_default=True)
+@click.option("--since", help="From this day on (YYYY-MM-DD).")
+@click.pass_context
+def usage(ctx: click.Context, by: str, since: str | None) -> None:
+    """LLM calls, cache hits, tokens and cost, per day or month."""
+    with App(_load(ctx)).open_store() as store:
+        rows = store.usage_report(by, _day(since))
+    table = Table(box=None)
+    for column in (by, "runs", "LLM calls", "cache hits", "tokens in", "tokens out", "cost"):
+        table.add_column(column, justify="left" if column == by else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["period"], str(row["runs"]), f"{row['calls']:,}", f"{row['cache_hits']:,}",
+            f"{row['prompt_tokens']:,}", f"{row['completion_tokens']:,}",
+            f"${row['cost_usd']:.4f}",
+        )  # fmt: skip
+    if table.row_count:
+        out.print(table)
+    else:
+        err.print("no runs yet")
+
+
 @main.command("collect")
 @click.option(
     "--save",

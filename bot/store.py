@@ -481,6 +481,23 @@ class Store:
     def last_run(self) -> dict[str, Any] | None:
         return next(self.db.query("select * from runs order by id desc limit 1"), None)
 
+    def usage_report(self, by: str, since: date | None) -> list[dict[str, Any]]:
+        """LLM use per day or month: runs, calls, cache hits, tokens, cost; newest first."""
+        width = {"day": 10, "month": 7}[by]
+        return list(
+            self.db.query(
+                f"""select substr(started_at, 1, {width}) as period, count(*) as runs,
+                           coalesce(sum(llm_calls), 0) as calls,
+                           coalesce(sum(cache_hits), 0) as cache_hits,
+                           coalesce(sum(prompt_tokens), 0) as prompt_tokens,
+                           coalesce(sum(completion_tokens), 0) as completion_tokens,
+                           coalesce(sum(cost_usd), 0) as cost_usd
+                    from runs where started_at >= ?
+                    group by period order by period desc""",
+                [(since or date.min).isoformat()],
+            )
+        )
+
     def month_usage(self, month: date) -> dict[str, Any]:
         start = month.replace(day=1).isoformat()
         return next(

@@ -128,3 +128,15 @@ def test_history_and_export(make_config: ConfigFactory, tmp_path: Path) -> None:
     assert since.exit_code == 0 and str(rebuilt) in since.output
     empty = run(config.path, "export", "--since", "2027-01-01", "--out", str(out))
     assert empty.exit_code == 1
+
+
+def test_usage_report(make_config: ConfigFactory, llm: FakeOpenAI) -> None:
+    config = make_config()
+    run(config.path, "generate", "--from", str(EXAMPLE))
+    run(config.path, "generate", "--from", str(EXAMPLE), "--force")
+    monthly = run(config.path, "usage")
+    assert monthly.exit_code == 0
+    row = next(line for line in monthly.output.splitlines() if line.strip()[:2] == "20")
+    assert row.split()[1:4] == ["2", "6", "6"]  # 2 runs, 6 calls, 6 answers from the cache
+    daily = run(config.path, "usage", "--by", "day")
+    assert len(daily.output.splitlines()[1].split()[0]) == 10  # a YYYY-MM-DD row
