@@ -15,8 +15,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from adapters.chart import prediction_chart
 from bot import config as config_module
-from bot import replay
+from bot import replay, trends
 from bot.app import App
 from bot.commands import search_page
 from bot.models import AnalysisStatus, Digest, DigestMode
@@ -341,6 +342,38 @@ def usage(ctx: click.Context, by: str, since: str | None) -> None:
         out.print(table)
     else:
         err.print("no runs yet")
+
+
+@main.command()
+@click.option("--since", help="Predictions made from this day on (YYYY-MM-DD).")
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("predictions.png"),
+    show_default=True,
+    help="Where to write the chart (PNG).",
+)
+@click.pass_context
+def predictions(ctx: click.Context, since: str | None, chart: Path) -> None:
+    """How the predicted dates move over time: a table per month and a chart."""
+    app = App(_load(ctx))
+    with app.open_store() as store:
+        by_event = trends.series(
+            store.predictions_made(_day(since)), app.settings.predictions.events
+        )
+    if not by_event:
+        raise click.ClickException("no predictions in history yet")
+    table = Table(box=None)
+    for column in ("event", "month", "predictions", "median year", "range"):
+        table.add_column(column, no_wrap=True)
+    for row in trends.monthly(by_event):
+        table.add_row(
+            escape(row.event), row.month, str(row.count), f"{row.median:.1f}",
+            f"{row.low:.0f}–{row.high:.0f}",
+        )  # fmt: skip
+    out.print(table)
+    chart.write_bytes(prediction_chart(by_event, "When the digest's model expects each event"))
+    _say(err, "chart", chart)
 
 
 @main.command("collect")

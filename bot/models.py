@@ -175,3 +175,12 @@ class Reply:
     topic: int | None = None  # show this topic's details (1-based)
     public: bool = False
     search: SearchPage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    made: date  # the day a prediction was made
+    year: float  # when it predicted the event, as a fractional year
+
+
+PredictionSeries = dict[str, list[TrendPoint]]  # per event, oldest prediction first

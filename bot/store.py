@@ -481,6 +481,14 @@ class Store:
     def last_run(self) -> dict[str, Any] | None:
         return next(self.db.query("select * from runs order by id desc limit 1"), None)
 
+    def predictions_made(self, since: date | None) -> list[tuple[date, str, str]]:
+        """Every stored prediction as (day made, event, predicted date), oldest first."""
+        rows = self.db.query(
+            "select day, event, predicted from predictions where day >= ? order by day",
+            [(since or date.min).isoformat()],
+        )
+        return [(date.fromisoformat(r["day"]), r["event"], r["predicted"]) for r in rows]
+
     def usage_report(self, by: str, since: date | None) -> list[dict[str, Any]]:
         """LLM use per day or month: runs, calls, cache hits, tokens, cost; newest first."""
         width = {"day": 10, "month": 7}[by]
