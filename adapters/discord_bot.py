@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
@@ -121,7 +122,8 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
     if reply.search is not None:
         return render_search(reply.search)
     if reply.digest is None:
-        return [DiscordMessage(content=escape_lines(reply.text))]
+        files = (("predictions.png", reply.chart),) if reply.chart else ()
+        return [DiscordMessage(content=escape_lines(reply.text), files=files)]
     if reply.topic is not None:
         topic = reply.digest.topics[reply.topic - 1]
         return [DiscordMessage(embeds=(topic_embed(reply.topic, topic),))]
@@ -136,6 +138,7 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         day="A day as YYYY-MM-DD (default: today)",
         topic="Show one topic's details",
         status="Show the bot's status instead: runs, failures, usage",
+        predictions="Show how the predicted dates have moved, with a chart",
         public="Post the answer in the channel for everyone (default: only you see it)",
         force="Admins: make today's digest again",
         search="Search all digests for these words instead",
@@ -146,6 +149,7 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         day: str | None = None,
         topic: app_commands.Range[int, 1, 25] | None = None,
         status: bool = False,
+        predictions: bool = False,
         public: bool = False,
         force: bool = False,
         search: str | None = None,
@@ -156,6 +160,7 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         user = str(interaction.user.id)
         want = (
             Want.SEARCH if search
+            else Want.PREDICTIONS if predictions
             else Want.STATUS if status
             else Want.TOPIC if topic is not None
             else Want.DIGEST
@@ -172,6 +177,9 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
             await interaction.followup.send(
                 content=message.content or discord.utils.MISSING,
                 embeds=[discord.Embed.from_dict(e) for e in message.embeds],
+                files=[
+                    discord.File(io.BytesIO(data), filename=name) for name, data in message.files
+                ],
                 ephemeral=not reply.public,
                 allowed_mentions=discord.AllowedMentions.none(),
             )

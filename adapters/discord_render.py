@@ -37,6 +37,7 @@ _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 class DiscordMessage:
     content: str | None = None
     embeds: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    files: tuple[tuple[str, bytes], ...] = ()  # (file name, contents) to attach
 
 
 def _inert(text: str) -> str:

@@ -140,12 +140,29 @@ class SlackPlatform:
         return None
 
 
+async def _upload_chart(client: AsyncWebClient, channel: str, chart: bytes, respond) -> None:
+    """Post a chart in the channel (Slack files cannot be shown to one person only)."""
+    try:
+        await client.files_upload_v2(
+            channel=channel, content=chart, filename="predictions.png",
+            title="Predicted dates over time",
+        )  # fmt: skip
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("cannot upload the chart to %s: %s", channel, exc)
+        await respond(
+            text="The chart could not be posted here (the app needs files:write).",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+
 def render_reply(reply: Reply) -> list[SlackMessage]:
     """What /digest answers with: the short digest, one topic's details, or words."""
     if reply.search is not None:
         return [render_search(reply.search)]
     if reply.digest is None:
-        return [notice(reply.text)]
+        hint = "\n(Add `public` to post the chart in the channel.)" if reply.chart else ""
+        return [notice(reply.text + ("" if reply.public else hint))]
     if reply.topic is not None:
         topic = reply.digest.topics[reply.topic - 1]
         blocks = tuple(topic_blocks(reply.topic, topic)[:-1])  # no closing divider
@@ -182,5 +199,7 @@ def build_app(
                 response_type="in_channel" if reply.public else "ephemeral",
                 replace_original=False,
             )
+        if reply.chart and reply.public:
+            await _upload_chart(client, command.get("channel_id", ""), reply.chart, respond)
 
     return app

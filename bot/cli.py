@@ -24,7 +24,7 @@ from bot.models import AnalysisStatus, Digest, DigestMode
 from bot.pipeline import Outcome
 from bot.ports import DeliveryError, SourceError
 from bot.prompts import PromptError, load_prompt
-from bot.runner import BotRunner, sync_discord_commands
+from bot.runner import CHART_TITLE, BotRunner, sync_discord_commands
 
 out = Console()
 err = Console(stderr=True)
@@ -372,7 +372,7 @@ def predictions(ctx: click.Context, since: str | None, chart: Path) -> None:
             f"{row.low:.0f}–{row.high:.0f}",
         )  # fmt: skip
     out.print(table)
-    chart.write_bytes(prediction_chart(by_event, "When the digest's model expects each event"))
+    chart.write_bytes(prediction_chart(by_event, CHART_TITLE))
     _say(err, "chart", chart)
 
 

@@ -8,16 +8,17 @@ generation: the caller's `make_digest` and the database see to that.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from bot.models import Digest, DigestRequest, Reply, SearchPage, Want
+from bot import trends
+from bot.models import Digest, DigestRequest, PredictionSeries, Reply, SearchPage, Want
 from bot.ports import SourceError
 from bot.store import Store
 
 USAGE = (
     "/digest [YYYY-MM-DD] [topic N] [public] [force]  ·  /digest status  ·  "
-    "/digest search WORDS [page N]\n"
+    "/digest search WORDS [page N]  ·  /digest predictions [public]\n"
     "e.g. /digest · /digest 2026-11-20 · /digest topic 2 · /digest search lora"
 )
 PER_PAGE = 10
@@ -58,6 +59,8 @@ def parse_text(text: str, user: str, is_admin: bool) -> DigestRequest:
     public = force = status = False
     while words:
         word = words.pop(0).lower()
+        if word == "predictions":
+            return DigestRequest(user, is_admin, Want.PREDICTIONS, public="public" in words)
         if word == "status":
             status = True
         elif word == "public":
@@ -104,12 +107,16 @@ class DigestService:
         cooldown: timedelta,
         next_run: Callable[[], datetime | None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        events: Sequence[str] = (),
+        draw_chart: Callable[[PredictionSeries], bytes] | None = None,
     ) -> None:
         self._store = store
         self._make_digest = make_digest
         self._cooldowns = Cooldowns(cooldown)
         self._next_run = next_run
         self._clock = clock
+        self._events = tuple(events)
+        self._draw_chart = draw_chart
 
     async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
         try:
@@ -127,6 +134,8 @@ class DigestService:
     async def _answer(self, request: DigestRequest) -> Reply:
         if request.want is Want.STATUS:
             return Reply(text=self.status(), public=request.public)
+        if request.want is Want.PREDICTIONS:
+            return self._predictions(request.public)
         if request.want is Want.SEARCH:
             found = search_page(self._store, request.query, request.page)
             return Reply(search=found, public=request.public)
@@ -156,6 +165,21 @@ class DigestService:
             return await self._make_digest(day, request.force)
         except SourceError as exc:
             raise CommandError(f"No digest could be made: {exc}") from exc
+
+    def _predictions(self, public: bool) -> Reply:
+        by_event = trends.series(self._store.predictions_made(None), self._events)
+        if not by_event:
+            return Reply(text="No predictions in history yet.", public=public)
+        lines = ["When each event is expected (the median of a month's predictions):"]
+        for event, points in by_event.items():
+            rows = trends.monthly({event: points})
+            first, last = rows[0], rows[-1]
+            lines.append(
+                f"• {event}: {last.median:.0f} (predicted in {last.month})"
+                + (f", was {first.median:.0f} (in {first.month})" if first is not last else "")
+            )
+        chart = self._draw_chart(by_event) if self._draw_chart else None
+        return Reply(text="\n".join(lines), public=public, chart=chart)
 
     def status(self) -> str:
         now = self._clock()

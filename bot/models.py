@@ -151,6 +151,7 @@ class Want(StrEnum):
     TOPIC = "topic"
     STATUS = "status"
     SEARCH = "search"
+    PREDICTIONS = "predictions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,7 @@ class Reply:
     topic: int | None = None  # show this topic's details (1-based)
     public: bool = False
     search: SearchPage | None = None
+    chart: bytes | None = None  # a PNG to attach
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import discord
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from adapters.chart import prediction_chart
 from adapters.discord_bot import build_bot, command_tree, discord_rest
 from adapters.slack_app import build_app, slack_client
 from bot.app import App
@@ -29,6 +30,7 @@ from bot.schedule import Schedule, due_today, next_run, start_scheduler
 from bot.store import Store
 
 log = logging.getLogger("digestbot")
+CHART_TITLE = "When the digest's model expects each event"
 
 
 def schedule_of(app: App) -> Schedule:
@@ -57,6 +59,8 @@ class BotRunner:
                 cooldown=timedelta(seconds=settings.commands.cooldown_seconds),
                 next_run=lambda: next_run(self._scheduler),
                 clock=self._clock,
+                events=settings.predictions.events,
+                draw_chart=lambda by_event: prediction_chart(by_event, CHART_TITLE),
             )
             async with AsyncExitStack() as stack:
                 await self._start_discord(stack, service)

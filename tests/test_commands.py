@@ -7,12 +7,14 @@ import hashlib
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.chart import prediction_chart
 from adapters.discord_bot import build_bot
 from adapters.slack_app import build_app, slack_client
 from bot.app import App
@@ -31,6 +33,8 @@ def service_for(app: App, cooldown: float = 60) -> DigestService:
         app.digest_for,
         cooldown=timedelta(seconds=cooldown),
         next_run=lambda: datetime(2030, 1, 1, 5, 30, tzinfo=UTC),
+        events=app.settings.predictions.events,
+        draw_chart=lambda by_event: prediction_chart(by_event, "test chart"),
     )
 
 
@@ -233,3 +237,44 @@ async def test_slack_requests_that_are_not_signed_right_get_401(
     assert response.status == 401
     await asyncio.sleep(0.2)
     assert slack_api.commands_responses == []
+
+
+POSTS = Path(__file__).parent / "fixtures" / "posts"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def test_discord_predictions_come_with_the_chart(app: App, discord_api: FakeDiscord) -> None:
+    import discord
+
+    app.import_posts([POSTS])
+    discord.http.Route.BASE = f"{discord_api.url}/api/v10"
+    client = build_bot(service_for(app), admins=set())
+    async with client:
+        await client.login("discord-token")
+        client._connection.parse_interaction_create(
+            interaction([{"name": "predictions", "type": 5, "value": True}])
+        )
+        await wait_for(lambda: discord_api.followups)
+    answer = discord_api.followups[0]
+    assert (
+        "Technological singularity: 2049 (predicted in 2025-03), was 2060 (in 2023-06)"
+        in (answer["content"])
+    )
+    assert answer["attachments_received"]["predictions.png"].startswith(PNG)
+
+
+async def test_slack_posts_the_chart_only_when_asked_to_post_publicly(
+    slack_bolt, slack_api: FakeSlack, app: App
+) -> None:
+    app.import_posts([POSTS])
+    body = slash(slack_api, "predictions")
+    await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
+    await wait_for(lambda: slack_api.commands_responses)
+    private = slack_api.commands_responses[0]
+    assert private["response_type"] == "ephemeral" and "Add `public`" in json.dumps(private)
+    assert slack_api.files == {}
+    body = slash(slack_api, "predictions public")
+    await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
+    await wait_for(lambda: any(f["channel"] for f in slack_api.files.values()))
+    (upload,) = slack_api.files.values()
+    assert upload["channel"] == "C111" and upload["data"].startswith(PNG)

@@ -216,6 +216,7 @@ def test_discord_sync_registers_the_command(
         "day",
         "topic",
         "status",
+        "predictions",
         "public",
         "force",
         "search",

@@ -10,8 +10,11 @@ for a while after storing it, so a test can kill the sender between the two.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import defaultdict
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from aiohttp import web
@@ -181,7 +184,20 @@ class FakeDiscord(FakeServer):
         return json_response({"interaction": interaction, "resource": {"type": body["type"]}})
 
     async def _followup(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        if request.content_type.startswith("multipart/"):  # a message with attachments
+            # The middleware has read the body already: parse the bytes it kept.
+            raw = await request.read()
+            header = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+            message = BytesParser(policy=HTTP).parsebytes(header + raw)
+            body: dict[str, Any] = {"attachments_received": {}}
+            for part in message.iter_parts():
+                data = part.get_payload(decode=True)
+                if part.get_param("name", header="content-disposition") == "payload_json":
+                    body |= json.loads(data)
+                else:
+                    body["attachments_received"][part.get_filename()] = data
+        else:
+            body = await request.json()
         self.followups.append(body)
         return json_response(self._new_message("9999", body))
 

@@ -31,13 +31,17 @@ class FakeSlack(FakeServer):
         self.not_in_channel: set[str] = set()
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.commands_responses: list[dict[str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}
         self.limiter = ChannelLimiter(per_channel_limit, window)
         self._clock = time.time()
         self._state = threading.Lock()
         super().__init__()
 
     def routes(self, app: web.Application) -> None:
+        app.router.add_post("/upload/{file}", self._upload)
         for method in (
+            "files.getUploadURLExternal",
+            "files.completeUploadExternal",
             "auth.test",
             "chat.postMessage",
             "conversations.history",
@@ -61,11 +65,31 @@ class FakeSlack(FakeServer):
         method = request.path.removeprefix("/api/")
         handler = {
             "auth.test": self._auth_test,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
             "chat.postMessage": self._post_message,
             "conversations.history": self._history,
             "conversations.replies": self._history,
         }[method]
         return await handler(args)
+
+    async def _upload_url(self, args: dict[str, Any]) -> web.Response:
+        file_id = f"F{len(self.files) + 1}"
+        self.files[file_id] = {"name": args.get("filename"), "data": b"", "channel": None}
+        return json_response(
+            {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.files[request.match_info["file"]]["data"] = await request.read()
+        return web.Response(text="OK")
+
+    async def _complete_upload(self, args: dict[str, Any]) -> web.Response:
+        files = args["files"]
+        files = json.loads(files) if isinstance(files, str) else files
+        for entry in files:
+            self.files[entry["id"]]["channel"] = args.get("channel_id")
+        return json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
 
     async def _auth_test(self, args: dict[str, Any]) -> web.Response:
         return json_response(
