@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.lines import headline_lines, search_lines
 from bot.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
 from bot.text import fit, one_line, pack_lines, safe_url
 
@@ -64,6 +65,20 @@ def _link(title: str, url: str, limit: int) -> str:
     return f"[{label}](<{target}>)" if target and len(target) <= URL_MAX else label
 
 
+class _DiscordMarkup:
+    def text(self, text: str, limit: int) -> str:
+        return escape(text, limit)
+
+    def bold(self, text: str) -> str:
+        return f"**{text}**"
+
+    def link(self, title: str, url: str, limit: int) -> str:
+        return _link(title, url, limit)
+
+
+MARKUP = _DiscordMarkup()
+
+
 def heading(digest: Digest) -> str:
     headlines_only = digest.mode is DigestMode.HEADLINES
     edition = " (headline edition: no LLM configured)" if headlines_only else ""
@@ -72,19 +87,7 @@ def heading(digest: Digest) -> str:
 
 def render_headline(digest: Digest) -> list[DiscordMessage]:
     """The short form: the topics linked to their sources, trending and predictions in a line."""
-    lines = [heading(digest)]
-    lines += [
-        f"{i}. {_link(t.title, t.post.url, 200)}" for i, t in enumerate(digest.topics, start=1)
-    ]
-    if digest.trending:
-        lines.append("**Trending:** " + " · ".join(escape(t.title, 120) for t in digest.trending))
-    if digest.predictions:
-        lines.append(
-            "**Predictions:** "
-            + " · ".join(
-                f"{escape(p.event, 80)} ({escape(p.predicted, 40)})" for p in digest.predictions
-            )
-        )
+    lines = [heading(digest), *headline_lines(digest, MARKUP)]
     return [DiscordMessage(content=chunk) for chunk in pack_lines(lines, CONTENT_MAX)]
 
 
@@ -170,15 +173,4 @@ def render_discord(digest: Digest) -> list[DiscordMessage]:
 
 def render_search(found: SearchPage) -> list[DiscordMessage]:
     """Search results: date and title, linked where the source is known; one message."""
-    lines = [
-        f"**Search: {escape(found.query, 200)}**: {found.total} matches"
-        + (f", page {found.page} of {found.pages}" if found.pages > 1 else "")
-    ]
-    lines += [
-        f"`{hit.day.isoformat()}` {_link(hit.title, hit.url, 300)}"
-        + (" (trending)" if hit.kind == "trending" else "")
-        for hit in found.hits
-    ]
-    if not found.hits:
-        lines.append("Nothing found." if found.page == 1 else "No more results.")
-    return [DiscordMessage(content=pack_lines(lines, CONTENT_MAX)[0])]
+    return [DiscordMessage(content=pack_lines(search_lines(found, MARKUP), CONTENT_MAX)[0])]

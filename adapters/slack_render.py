@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.lines import headline_lines, search_lines
 from bot.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
 from bot.text import fit, one_line, pack_lines, safe_url
 
@@ -54,6 +55,20 @@ def _link(title: str, url: str, limit: int) -> str:
     return f"<{target}|{label}>" if target and len(target) <= URL_MAX else label
 
 
+class _SlackMarkup:
+    def text(self, text: str, limit: int) -> str:
+        return escape(text, limit)
+
+    def bold(self, text: str) -> str:
+        return f"*{text}*"
+
+    def link(self, title: str, url: str, limit: int) -> str:
+        return _link(title, url, limit)
+
+
+MARKUP = _SlackMarkup()
+
+
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
@@ -76,16 +91,7 @@ def _fallback(digest: Digest, suffix: str = "") -> str:
 def render_headline(digest: Digest) -> list[SlackMessage]:
     """The short form: the topics linked, trending and predictions; one message if it fits."""
     header = {"type": "header", "text": {"type": "plain_text", "text": digest.heading}}
-    lines = [f"{i}. {_link(t.title, t.post.url, 200)}" for i, t in enumerate(digest.topics, 1)]
-    if digest.trending:
-        lines.append("*Trending:* " + " · ".join(escape(t.title, 200) for t in digest.trending))
-    if digest.predictions:
-        lines.append(
-            "*Predictions:* "
-            + " · ".join(
-                f"{escape(p.event, 100)} ({escape(p.predicted, 40)})" for p in digest.predictions
-            )
-        )
+    lines = headline_lines(digest, MARKUP)
     context = (
         "Headline edition: no LLM configured"
         if digest.mode is DigestMode.HEADLINES
@@ -167,16 +173,5 @@ def render_slack(digest: Digest) -> list[SlackMessage]:
 
 def render_search(found: SearchPage) -> SlackMessage:
     """Search results: date and title, linked where the source is known."""
-    header = f"*Search: {escape(found.query, 200)}*: {found.total} matches" + (
-        f", page {found.page} of {found.pages}" if found.pages > 1 else ""
-    )
-    lines = [header] + [
-        f"`{hit.day.isoformat()}` {_link(hit.title, hit.url, 300)}"
-        + (" (trending)" if hit.kind == "trending" else "")
-        for hit in found.hits
-    ]
-    if not found.hits:
-        lines.append("Nothing found." if found.page == 1 else "No more results.")
-    return SlackMessage(
-        text=escape(f"Search: {found.query}", FALLBACK_MAX), blocks=tuple(_sections(lines))
-    )
+    blocks = tuple(_sections(search_lines(found, MARKUP)))
+    return SlackMessage(text=escape(f"Search: {found.query}", FALLBACK_MAX), blocks=blocks)

@@ -6,7 +6,7 @@ from pathlib import Path
 from bot.config import PROJECT_DIR
 
 COMPOSITION_ROOT = {"app.py", "runner.py", "cli.py"}
-ADAPTERS_MAY_IMPORT = {"bot.models", "bot.ports", "bot.text"}
+ADAPTERS_MAY_IMPORT = {"bot.models", "bot.ports", "bot.text", "bot.lines"}
 SDKS = {
     "praw",
     "prawcore",
