@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.chart import prediction_chart
@@ -27,7 +28,6 @@ from bot.commands import DigestService
 from bot.health import Notifier
 from bot.ports import DeliveryError, SourceError
 from bot.schedule import Schedule, due_today, next_run, start_scheduler
-from bot.store import Store
 
 log = logging.getLogger("digestbot")
 CHART_TITLE = "When the digest's model expects each event"
@@ -45,7 +45,7 @@ class BotRunner:
         self._clock = clock
         self._schedule = schedule_of(app)
         self._jobs: set[asyncio.Task] = set()
-        self._scheduler = None
+        self._scheduler: AsyncIOScheduler | None = None
         self._notifier: Notifier | None = None
         self.ready = asyncio.Event()  # set once every part has started
 
@@ -66,13 +66,13 @@ class BotRunner:
                 await self._start_discord(stack, service)
                 await self._start_slack(stack, service)
                 if settings.schedule.enabled:
-                    self._start_schedule(stack, store)
+                    self._start_schedule(stack)
                 self.ready.set()
                 await stop.wait()
                 log.info("stopping")
                 await self._finish_jobs(settings.schedule.shutdown_grace_seconds)
 
-    def _start_schedule(self, stack: AsyncExitStack, store: Store) -> None:
+    def _start_schedule(self, stack: AsyncExitStack) -> None:
         schedule = self._schedule
         self._scheduler = start_scheduler(
             schedule, self._scheduled, self.app.settings.schedule.misfire_grace_seconds
