@@ -40,7 +40,8 @@ _BULLET = re.compile(r"^\s*[-•*]\s+(.*)$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 # A prediction starts with its event in bold: "- **AGI** ...", "1. **AGI:** ...", "**AGI**".
 _PREDICTION_START = re.compile(r"^\s?(?:[-•*]\s+|\d+\.\s+|(?=\*\*))(.*)$")
-_DATE_IN_PARENS = re.compile(r"\(([^()]*\d[^()]*)\)")
+# A date in parentheses, which may hold one more pair: "(2030)", "(2035 (October))".
+_DATE_IN_PARENS = re.compile(r"\(((?:[^()]|\([^()]*\))*?\d(?:[^()]|\([^()]*\))*)\)")
 _DATE_BOLD = re.compile(r"^(?:by)?\s*\*\*([^*]*\d{4}[^*]*)\*\*[\s.:–-]*(.*)$", re.IGNORECASE)
 _DATE_ALONE = re.compile(r"^[^.:]{0,25}\d{4}[^.:]{0,10}$")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
