@@ -58,13 +58,6 @@ def escape_lines(text: str, limit: int = CONTENT_MAX) -> str:
     return chunks[0] if chunks else ""
 
 
-def _link(title: str, url: str, limit: int) -> str:
-    """A masked link; a missing, odd or overlong URL leaves the plain title."""
-    target = safe_url(url)
-    label = escape(title, limit)
-    return f"[{label}](<{target}>)" if target and len(target) <= URL_MAX else label
-
-
 class _DiscordMarkup:
     def text(self, text: str, limit: int) -> str:
         return escape(text, limit)
@@ -73,7 +66,10 @@ class _DiscordMarkup:
         return f"**{text}**"
 
     def link(self, title: str, url: str, limit: int) -> str:
-        return _link(title, url, limit)
+        """A masked link; a missing, odd or overlong URL leaves the plain title."""
+        target = safe_url(url)
+        label = escape(title, limit)
+        return f"[{label}](<{target}>)" if target and len(target) <= URL_MAX else label
 
 
 MARKUP = _DiscordMarkup()
@@ -120,7 +116,7 @@ def _detail_embeds(digest: Digest) -> list[dict[str, Any]]:
     embeds = [topic_embed(i, t) for i, t in enumerate(digest.topics, start=1)]
     if digest.trending:
         description = ""
-        for line in (f"• {_link(t.title, t.url, 300)}" for t in digest.trending):
+        for line in (f"• {MARKUP.link(t.title, t.url, 300)}" for t in digest.trending):
             if len(description) + len(line) + 1 > DESCRIPTION_MAX:
                 break
             description = f"{description}\n{line}" if description else line

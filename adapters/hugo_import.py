@@ -127,12 +127,10 @@ def _sections(lines: list[str], start: int) -> dict[str, list[tuple[int, str]]]:
 def _text(parts: list[str], points: list[str]) -> str:
     """A paragraph, or points one per line (the exporter writes those as a list)."""
     paragraph = one_line(" ".join(parts))
+    if not points:
+        return unescape_markdown(paragraph)
     items = ([paragraph] if paragraph else []) + points
-    return (
-        "\n".join(unescape_markdown(one_line(i)) for i in items)
-        if points
-        else (unescape_markdown(paragraph))
-    )
+    return "\n".join(unescape_markdown(one_line(item)) for item in items)
 
 
 def _topics(section: list[tuple[int, str]], day: str) -> list[Topic]:

@@ -49,12 +49,6 @@ def notice(text: str) -> SlackMessage:
     return SlackMessage(text=escape(text, FALLBACK_MAX), blocks=blocks)
 
 
-def _link(title: str, url: str, limit: int) -> str:
-    target = safe_url(url)
-    label = escape(title, limit)
-    return f"<{target}|{label}>" if target and len(target) <= URL_MAX else label
-
-
 class _SlackMarkup:
     def text(self, text: str, limit: int) -> str:
         return escape(text, limit)
@@ -63,7 +57,10 @@ class _SlackMarkup:
         return f"*{text}*"
 
     def link(self, title: str, url: str, limit: int) -> str:
-        return _link(title, url, limit)
+        """A link; a missing, odd or overlong URL leaves the plain title."""
+        target = safe_url(url)
+        label = escape(title, limit)
+        return f"<{target}|{label}>" if target and len(target) <= URL_MAX else label
 
 
 MARKUP = _SlackMarkup()
@@ -103,7 +100,7 @@ def render_headline(digest: Digest) -> list[SlackMessage]:
 
 
 def topic_blocks(number: int, topic: Topic) -> list[Block]:
-    blocks = [section(f"*{number}. {_link(topic.title, topic.post.url, 300)}*")]
+    blocks = [section(f"*{number}. {MARKUP.link(topic.title, topic.post.url, 300)}*")]
     analysis = topic.analysis
     if analysis.status is AnalysisStatus.OK:
         blocks.append(section(f"*Benefits:* {escape(analysis.benefits, SECTION_MAX - 20)}"))
@@ -125,7 +122,7 @@ def _detail_groups(digest: Digest) -> list[list[Block]]:
     """Blocks that belong together; a message break falls only between groups."""
     groups = [topic_blocks(i, t) for i, t in enumerate(digest.topics, start=1)]
     if digest.trending:
-        lines = [f"• {_link(t.title, t.url, 300)}" for t in digest.trending]
+        lines = [f"• {MARKUP.link(t.title, t.url, 300)}" for t in digest.trending]
         groups.append(_sections(["*Currently trending*", *lines]))
     if digest.predictions:
         groups.append(

@@ -121,20 +121,7 @@ class App:
 
     def blog(self, folder: Path | None = None) -> HugoBlog:
         b = self.settings.blog
-        style = HugoStyle(
-            title=b.title,
-            author=b.author,
-            tags=tuple(b.tags),
-            draft=b.draft,
-            show_toc=b.show_toc,
-            toc_open=b.toc_open,
-            show_reading_time=b.show_reading_time,
-            show_word_count=b.show_word_count,
-            cover_image=b.cover_image,
-            cover_alt=b.cover_alt,
-            cover_hidden=b.cover_hidden,
-            notice=b.notice,
-        )
+        style = HugoStyle(**{**b.model_dump(), "tags": tuple(b.tags)})
         storage = self.settings.storage
         return HugoBlog(folder or storage.blog_dir, storage.post_filename, style)
 

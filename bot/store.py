@@ -299,9 +299,6 @@ class Store:
     def is_imported(self, day: date) -> bool:
         return self.db["digests"].count_where("day = ? and imported = 1", [day.isoformat()]) > 0
 
-    def has_digest(self, day: date) -> bool:
-        return self.db["digests"].count_where("day = ?", [day.isoformat()]) > 0
-
     def save_digest(self, digest: Digest, run_id: int | None, *, imported: bool = False) -> None:
         """Store a digest, replacing that day's earlier one, in one transaction."""
         day = digest.day.isoformat()
