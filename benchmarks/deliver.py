@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters.discord_render import render_discord  # noqa: E402
-from adapters.slack_render import render_slack  # noqa: E402
-from bot import config as config_module  # noqa: E402
-from bot.app import App  # noqa: E402
+from digestbot.app.digests import App  # noqa: E402
+from digestbot.chat.discord.render import render_discord  # noqa: E402
+from digestbot.chat.slack.render import render_slack  # noqa: E402
+from digestbot.config import loader  # noqa: E402
 from tests.fakes.discord import FakeDiscord  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
 
@@ -38,8 +38,8 @@ def copies_per_channel(messages: dict[str, list], channels: list[str], parts: in
 
 
 async def run(folder: Path, count: int, concurrency: int) -> None:
-    discord_channels = [str(900_000 + i) for i in range(count)]
-    slack_channels = [f"C{i:06d}" for i in range(count)]
+    discord_channels = [str(900_000_000_000_000_000 + i) for i in range(count)]
+    slack_channels = [f"C{i:010d}" for i in range(count)]
     with (
         FakeDiscord(set(discord_channels), per_channel_limit=1, window=1.0) as discord_api,
         FakeSlack(set(slack_channels), per_channel_limit=1, window=1.0) as slack_api,
@@ -52,7 +52,7 @@ async def run(folder: Path, count: int, concurrency: int) -> None:
             f'[slack]\nchannels = {slack_channels}\napi_base_url = "{slack_api.url}/api/"\n'
             f"[delivery]\nconcurrency = {concurrency}\n".replace("'", '"')
         )
-        app = App(config_module.load(path, env_file=None))
+        app = App(loader.load(str(path), env_file=None))
         outcome = await app.generate(replay_file=EXAMPLE, post=False)
         started = time.perf_counter()
         results = await app.publish(outcome.digest.day)

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import config as config_module  # noqa: E402
-from bot.app import App  # noqa: E402
+from digestbot.app.digests import App  # noqa: E402
+from digestbot.config import loader  # noqa: E402
 from tests.fakes.openai import FakeOpenAI  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "2026-11-20-collection.json"
@@ -38,7 +38,7 @@ def settings_file(folder: Path, llm_url: str, concurrency: int) -> Path:
     return path
 
 
-async def one_run(config: config_module.Config, force: bool) -> tuple[float, int, int, int]:
+async def one_run(config: loader.Config, force: bool) -> tuple[float, int, int, int]:
     started = time.perf_counter()
     outcome = await App(config).generate(replay_file=EXAMPLE, force=force)
     usage = outcome.digest.usage
@@ -61,8 +61,8 @@ def main() -> None:
         ]:
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(tmp)
-                config = config_module.load(
-                    settings_file(folder, llm.url, concurrency), env_file=None
+                config = loader.load(
+                    str(settings_file(folder, llm.url, concurrency)), env_file=None
                 )
                 if force:  # the same day again, in the same history
                     asyncio.run(one_run(config, force=False))

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.commands import search_page  # noqa: E402
-from bot.models import (  # noqa: E402
+from digestbot.core.commands import search_page  # noqa: E402
+from digestbot.core.models import (  # noqa: E402
     Analysis,
     AnalysisStatus,
     Digest,
@@ -32,7 +32,7 @@ from bot.models import (  # noqa: E402
     Topic,
     Trending,
 )
-from bot.store import Store  # noqa: E402
+from digestbot.storage.store import open_store  # noqa: E402
 
 TERMS = [
     "lora", "transformer", "diffusion", "agent", "retrieval", "quantization", "benchmark",
@@ -84,11 +84,11 @@ def main() -> None:
     vocabulary = [f"w{n}" for n in range(5000)] + TERMS * 20  # terms are common, not everywhere
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "history.db"
-        store = Store(path)
+        store = open_store(str(path))
         started = time.perf_counter()
         first = date(2016, 1, 1)
         for n in range(args.days):
-            store.save_digest(synthetic(first + timedelta(days=n), rng, vocabulary), None)
+            store.digests.save(synthetic(first + timedelta(days=n), rng, vocabulary), None)
         built = time.perf_counter() - started
         kinds = {
             "common word (in ~half the topics)": lambda: rng.choice(TERMS),

@@ -1,24 +1,31 @@
-"""Fixtures: fake Reddit and OpenAI-compatible servers, and a Config pointed at them."""
+"""Fixtures: fake Reddit and OpenAI-compatible servers, a Config pointed at them, and the
+command line run in-process as a user would run it."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot import config as config_module
-from bot.app import App
+from digestbot.app.digests import App
+from digestbot.cli import main
+from digestbot.config import loader
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit, reddit_post
 from tests.fakes.slack import FakeSlack
 
-DISCORD_CHANNELS = ["111", "222"]
-SLACK_CHANNELS = ["C111", "C222"]
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "2026-11-20-collection.json"
+DISCORD_CHANNELS = ["111111111111111111", "222222222222222222"]
+SLACK_CHANNELS = ["C0000000111", "C0000000222"]
 
 MAIN_TITLES = [
     "[R] Mixture-of-depths for cheaper inference",
@@ -102,7 +109,7 @@ def slack_api() -> Iterator[FakeSlack]:
         yield server
 
 
-ConfigFactory = Callable[..., config_module.Config]
+ConfigFactory = Callable[..., loader.Config]
 
 
 @pytest.fixture
@@ -119,7 +126,7 @@ def make_config(
         slack: FakeSlack | None = None,
         threads: bool = False,
         **sections: dict[str, Any],
-    ) -> config_module.Config:
+    ) -> loader.Config:
         """A Config on the fakes; pass the chat fakes to deliver to their channels."""
         values: dict[str, dict[str, Any]] = {
             "storage": {
@@ -161,7 +168,7 @@ def make_config(
                 monkeypatch.setenv(name, value)
             else:
                 monkeypatch.delenv(name, raising=False)
-        return config_module.load(path, env_file=None)
+        return loader.load(str(path), env_file=None)
 
     return make
 
@@ -169,6 +176,28 @@ def make_config(
 @pytest.fixture
 def app(make_config: ConfigFactory) -> App:
     return App(make_config())
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*argv: str | Path) -> CliResult:
+    """`digestbot ARGV...` in this process, with what it printed."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exit:  # argparse: usage errors, --help, --version
+            code = exit.code if isinstance(exit.code, int) else 1
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def _toml(values: dict[str, dict[str, Any]]) -> str:

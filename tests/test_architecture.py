@@ -1,24 +1,20 @@
-"""The core never names an outside system; adapters see only the core's types."""
+"""The layout's rules: the core names no outside system; each platform or source module
+sees only the core; only the app and the command line wire them together."""
 
 import ast
+import importlib.util
 from pathlib import Path
 
-from bot.config import PROJECT_DIR
+import pytest
 
-COMPOSITION_ROOT = {"app.py", "runner.py", "cli.py"}
-ADAPTERS_MAY_IMPORT = {"bot.models", "bot.ports", "bot.text", "bot.lines"}
+import digestbot
+
+PACKAGE = Path(digestbot.__file__).parent
 SDKS = {
-    "praw",
-    "prawcore",
-    "openai",
-    "discord",
-    "slack_bolt",
-    "slack_sdk",
-    "feedparser",
-    "aiohttp",
-    "httpx",
-    "httpx2",
-}
+    "praw", "prawcore", "openai", "discord", "slack_bolt", "slack_sdk", "feedparser",
+    "aiohttp", "httpx", "httpx2", "apscheduler", "sqlite_utils", "matplotlib", "dotenv",
+}  # fmt: skip
+OUTSIDE_PARTS = ("sources", "llm", "chat", "blog", "storage")
 
 
 def imports(path: Path) -> set[str]:
@@ -31,22 +27,40 @@ def imports(path: Path) -> set[str]:
     return found
 
 
-def test_the_core_imports_no_adapter_and_no_sdk() -> None:
-    for path in (PROJECT_DIR / "bot").glob("*.py"):
-        if path.name in COMPOSITION_ROOT:
-            continue
-        for name in imports(path):
-            top = name.split(".")[0]
-            assert top != "adapters", f"{path.name} imports {name}"
-            assert top not in SDKS, f"{path.name} imports {name}"
+def modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
 
 
-def test_adapters_import_only_the_cores_types() -> None:
-    """An adapter may use its own platform's other module (discord_bot its renderer)."""
-    for path in (PROJECT_DIR / "adapters").glob("*.py"):
-        platform = path.stem.split("_")[0]
+def test_the_core_imports_no_sdk_and_nothing_outside_the_core() -> None:
+    assert modules("core")
+    for path in modules("core"):
         for name in imports(path):
-            if name.startswith("bot"):
-                assert name in ADAPTERS_MAY_IMPORT, f"{path.name} imports {name}"
-            if name.startswith("adapters"):
-                assert name.split(".")[1].split("_")[0] == platform, f"{path.name} imports {name}"
+            assert name.split(".")[0] not in SDKS, f"{path.name} imports {name}"
+            if name.startswith("digestbot"):
+                assert name.startswith("digestbot.core"), f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("part", ["sources", "llm", "chat/discord", "chat/slack", "blog"])
+def test_a_platform_or_source_sees_only_the_core_and_itself(part: str) -> None:
+    own = "digestbot." + part.replace("/", ".")
+    for path in modules(part):
+        for name in imports(path):
+            if name.startswith("digestbot"):
+                assert name.startswith(("digestbot.core", own)), f"{path} imports {name}"
+
+
+def test_storage_sees_only_the_core_and_itself() -> None:
+    for path in modules("storage"):
+        for name in imports(path):
+            if name.startswith("digestbot"):
+                assert name.startswith(("digestbot.core", "digestbot.storage")), path
+
+
+def test_the_old_generic_package_names_are_gone() -> None:
+    assert importlib.util.find_spec("bot") is None
+    assert importlib.util.find_spec("adapters") is None
+
+
+def test_the_default_prompts_ship_inside_the_package() -> None:
+    shipped = {p.name for p in (PACKAGE / "prompts").glob("*.toml")}
+    assert shipped == {"topic_analysis.toml", "predictions.toml"}

@@ -5,20 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from bot.cli import main
-from bot.config import PROJECT_DIR
-from tests.conftest import ConfigFactory
+from tests.conftest import EXAMPLE, ConfigFactory, run_cli
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit
 from tests.fakes.server import Fault
 
-EXAMPLE = PROJECT_DIR / "examples" / "2026-11-20-collection.json"
+SHIPPED = Path(__import__("digestbot").__file__).parent / "prompts"
 
 
-def run(config_path: Path, *args: str):
-    return CliRunner().invoke(main, ["--config", str(config_path), *args], catch_exceptions=False)
+def run(config_path: str, *args: str):
+    return run_cli("--config", config_path, *args)
 
 
 def test_config_check_says_what_is_missing_and_what_will_run(
@@ -46,10 +42,11 @@ def test_a_broken_prompt_fails_the_check(make_config: ConfigFactory, tmp_path: P
     prompts.mkdir()
     for name in ("topic_analysis", "predictions"):
         (prompts / f"{name}.toml").write_text(
-            (PROJECT_DIR / "prompts" / f"{name}.toml").read_text().replace("$title", "$titel")
+            (SHIPPED / f"{name}.toml").read_text().replace("$title", "$titel")
         )
     config = make_config()
-    config.path.write_text(f'prompts_dir = "{prompts}"\n' + config.path.read_text())
+    path = Path(config.path)
+    path.write_text(f'prompts_dir = "{prompts}"\n' + path.read_text())
     result = run(config.path, "config", "check")
     assert result.exit_code == 1 and "titel" in result.output
 
@@ -57,7 +54,7 @@ def test_a_broken_prompt_fails_the_check(make_config: ConfigFactory, tmp_path: P
 def test_invalid_settings_are_explained(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('[llm]\nconcurrency = 0\nmodle = "x"\n[selection]\ntrending_min = 9\n')
-    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    result = run_cli("--config", path, "config", "check")
     assert result.exit_code == 1
     assert "llm.concurrency" in result.output and "llm.modle" in result.output
     assert "trending_min is larger than trending_max" in result.output
@@ -78,7 +75,7 @@ def test_collect_then_replay(make_config: ConfigFactory, llm: FakeOpenAI, tmp_pa
     config = make_config()
     saved = tmp_path / "day.json"
     result = run(config.path, "collect", "--save", str(saved))
-    assert result.exit_code == 0 and "saved 7 main and 6 trending posts" in result.output
+    assert result.exit_code == 0 and "7 main and 6 trending posts" in result.output
     assert len(json.loads(saved.read_text())["main"]) == 7
     dry = run(config.path, "generate", "--from", str(saved), "--dry-run")
     assert dry.exit_code == 0

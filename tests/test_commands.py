@@ -14,12 +14,13 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.chart import prediction_chart
-from adapters.discord_bot import build_bot
-from adapters.slack_app import build_app, slack_client
-from bot.app import App
-from bot.commands import DigestService, parse_text
-from bot.models import DigestRequest, Want
+from digestbot.app.archive import import_posts
+from digestbot.app.digests import App
+from digestbot.chart import prediction_chart
+from digestbot.chat.discord.client import build_bot
+from digestbot.chat.slack.app import build_app, slack_client
+from digestbot.core.commands import DigestService, parse_text
+from digestbot.core.models import DigestRequest, Want
 from tests.fakes.discord import APPLICATION_ID, FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import FakeSlack
@@ -29,7 +30,7 @@ TODAY = datetime.now(UTC).date()
 
 def service_for(app: App, cooldown: float = 60) -> DigestService:
     return DigestService(
-        app.open_store(),
+        app.wiring.open_store(),
         app.digest_for,
         cooldown=timedelta(seconds=cooldown),
         next_run=lambda: datetime(2030, 1, 1, 5, 30, tzinfo=UTC),
@@ -98,9 +99,9 @@ def interaction(options: list[dict], user: str = "42") -> dict:
         "token": "interaction-token",
         "version": 1,
         "guild_id": "3000",
-        "channel_id": "111",
+        "channel_id": "111111111111111111",
         "channel": {
-            "id": "111",
+            "id": "111111111111111111",
             "type": 0,
             "guild_id": "3000",
             "name": "news",
@@ -190,7 +191,7 @@ def slash(slack_api: FakeSlack, text: str, user: str = "U1") -> str:
             "text": text,
             "user_id": user,
             "team_id": "T1",
-            "channel_id": "C111",
+            "channel_id": "C0000000111",
             "trigger_id": "1.2.3",
             "response_url": f"{slack_api.url}/response/{hashlib.md5(text.encode()).hexdigest()}",
             "token": "legacy",
@@ -246,7 +247,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 async def test_discord_predictions_come_with_the_chart(app: App, discord_api: FakeDiscord) -> None:
     import discord
 
-    app.import_posts([POSTS])
+    import_posts(app.wiring, [POSTS])
     discord.http.Route.BASE = f"{discord_api.url}/api/v10"
     client = build_bot(service_for(app), admins=set())
     async with client:
@@ -266,7 +267,7 @@ async def test_discord_predictions_come_with_the_chart(app: App, discord_api: Fa
 async def test_slack_posts_the_chart_only_when_asked_to_post_publicly(
     slack_bolt, slack_api: FakeSlack, app: App
 ) -> None:
-    app.import_posts([POSTS])
+    import_posts(app.wiring, [POSTS])
     body = slash(slack_api, "predictions")
     await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
     await wait_for(lambda: slack_api.commands_responses)
@@ -277,4 +278,4 @@ async def test_slack_posts_the_chart_only_when_asked_to_post_publicly(
     await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
     await wait_for(lambda: any(f["channel"] for f in slack_api.files.values()))
     (upload,) = slack_api.files.values()
-    assert upload["channel"] == "C111" and upload["data"].startswith(PNG)
+    assert upload["channel"] == "C0000000111" and upload["data"].startswith(PNG)

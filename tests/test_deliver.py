@@ -10,20 +10,15 @@ import time
 from datetime import date
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from adapters.discord_render import render_discord
-from adapters.slack_render import render_slack
-from bot.app import App
-from bot.cli import main
-from bot.config import PROJECT_DIR
-from bot.store import Store
-from tests.conftest import DISCORD_CHANNELS, SLACK_CHANNELS, ConfigFactory
+from digestbot.app.digests import App
+from digestbot.chat.discord.render import render_discord
+from digestbot.chat.slack.render import render_slack
+from digestbot.storage.store import open_store
+from tests.conftest import DISCORD_CHANNELS, EXAMPLE, SLACK_CHANNELS, ConfigFactory, run_cli
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.server import Fault
 from tests.fakes.slack import FakeSlack
 
-EXAMPLE = PROJECT_DIR / "examples" / "2026-11-20-collection.json"
 DAY = date(2026, 11, 20)
 
 
@@ -34,15 +29,13 @@ async def generate(config) -> App:
 
 
 def run_generate(config) -> None:
-    result = CliRunner().invoke(
-        main, ["--config", str(config.path), "generate", "--from", str(EXAMPLE), "--no-post"]
-    )
+    result = run_cli("--config", str(config.path), "generate", "--from", str(EXAMPLE), "--no-post")
     assert result.exit_code == 0, result.output
 
 
 def expected_counts(app: App) -> tuple[int, int]:
-    with Store(app.settings.storage.database) as store:
-        digest = store.load_digest(DAY)
+    with open_store(str(app.settings.storage.database)) as store:
+        digest = store.digests.load(DAY)
     return len(render_discord(digest)), len(render_slack(digest))
 
 
@@ -74,7 +67,7 @@ async def test_rate_limits_and_server_errors_are_retried(
     app = await generate(make_config(discord=discord_api, slack=slack_api))
     discord_parts, slack_parts = expected_counts(app)
     discord_api.fail(
-        "/api/v10/channels/111/messages",
+        "/api/v10/channels/111111111111111111/messages",
         Fault(
             429,
             b'{"message": "slow down", "retry_after": 0.2, "global": false}',
@@ -93,39 +86,43 @@ async def test_rate_limits_and_server_errors_are_retried(
     )
     results = await app.publish(DAY)
     assert [p.problems for p in results] == [(), ()]
-    assert len(discord_api.copies("111")) == discord_parts
-    assert len(slack_api.copies("C111")) + len(slack_api.copies("C222")) == 2 * slack_parts
+    assert len(discord_api.copies("111111111111111111")) == discord_parts
+    assert (
+        len(slack_api.copies("C0000000111")) + len(slack_api.copies("C0000000222"))
+        == 2 * slack_parts
+    )
 
 
 def test_a_channel_that_fails_for_good_does_not_hold_back_the_others(
     make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack, tmp_path: Path
 ) -> None:
-    discord_api.forbidden.add("111")
-    slack_api.channels.discard("C222")
+    discord_api.forbidden.add("111111111111111111")
+    slack_api.channels.discard("C0000000222")
     config = make_config(discord=discord_api, slack=slack_api)
     run_generate(config)
     discord_parts, slack_parts = expected_counts(App(config))
-    result = CliRunner().invoke(main, ["--config", str(config.path), "publish", "--date", str(DAY)])
-    assert result.exit_code == 1
-    assert "Discord channel 111: the bot lacks access (403" in result.output
-    assert "Slack channel C222: unknown channel; check slack.channels (channel_not_found)" in (
-        result.output
+    result = run_cli("--config", str(config.path), "publish", "--date", str(DAY))
+    assert result.exit_code == 3  # published, but not everywhere
+    assert "Discord channel 111111111111111111: the bot lacks access (403" in result.output
+    assert (
+        "Slack channel C0000000222: unknown channel; check slack.channels (channel_not_found)"
+        in (result.output)
     )
-    assert len(discord_api.copies("222")) == discord_parts
-    assert len(slack_api.copies("C111")) == slack_parts
-    with Store(tmp_path / "history.db") as store:
-        failed = [r for r in store.deliveries(DAY) if r["state"] == "failed"]
+    assert len(discord_api.copies("222222222222222222")) == discord_parts
+    assert len(slack_api.copies("C0000000111")) == slack_parts
+    with open_store(str(tmp_path / "history.db")) as store:
+        failed = [r for r in store.ledger.for_day(DAY) if r["state"] == "failed"]
     assert {(r["platform"], r["channel"], r["permanent"]) for r in failed} == {
-        ("discord", "111", 1),
-        ("slack", "C222", 1),
+        ("discord", "111111111111111111", 1),
+        ("slack", "C0000000222", 1),
     }
     # Fixed: the next publish delivers exactly what those channels miss.
     discord_api.forbidden.clear()
-    slack_api.channels.add("C222")
-    again = CliRunner().invoke(main, ["--config", str(config.path), "publish", "--date", str(DAY)])
+    slack_api.channels.add("C0000000222")
+    again = run_cli("--config", str(config.path), "publish", "--date", str(DAY))
     assert again.exit_code == 0, again.output
-    assert len(discord_api.copies("111")) == discord_parts
-    assert len(slack_api.copies("C222")) == slack_parts
+    assert len(discord_api.copies("111111111111111111")) == discord_parts
+    assert len(slack_api.copies("C0000000222")) == slack_parts
 
 
 async def test_details_can_go_in_a_thread(
@@ -134,10 +131,10 @@ async def test_details_can_go_in_a_thread(
     config = make_config(discord=discord_api, slack=slack_api, threads=True)
     app = await generate(config)
     await app.publish(DAY)
-    headline = discord_api.copies("111")
+    headline = discord_api.copies("111111111111111111")
     assert len(headline) == 1 and headline[0]["id"] in discord_api.threads
     assert discord_api.copies(headline[0]["id"])  # the details, in the thread
-    slack = slack_api.copies("C111")
+    slack = slack_api.copies("C0000000111")
     assert slack[0]["thread_ts"] is None
     assert all(m["thread_ts"] == slack[0]["ts"] for m in slack[1:]) and len(slack) > 1
 
@@ -158,7 +155,7 @@ def test_a_crash_between_posting_and_recording_leaves_one_copy(
     command = [
         sys.executable,
         "-c",
-        "from bot.cli import main; main()",
+        "from digestbot.cli import main; main()",
         "--config",
         str(config.path),
         "publish",
@@ -173,20 +170,23 @@ def test_a_crash_between_posting_and_recording_leaves_one_copy(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while not (len(discord_api.copies("222")) == 2 and len(slack_api.copies("C222")) == 2):
+    while not (
+        len(discord_api.copies("222222222222222222")) == 2
+        and len(slack_api.copies("C0000000222")) == 2
+    ):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(10)
-    with Store(tmp_path / "history.db") as store:
-        rows = store.deliveries(DAY)
+    with open_store(str(tmp_path / "history.db")) as store:
+        rows = store.ledger.for_day(DAY)
     assert {(r["platform"], r["channel"]) for r in rows if r["state"] == "sending"} == {
-        ("discord", "222"),
-        ("slack", "C222"),
+        ("discord", "222222222222222222"),
+        ("slack", "C0000000222"),
     }
     discord_api.hold(index=-1, seconds=0)
     slack_api.hold(index=-1, seconds=0)
-    result = CliRunner().invoke(main, ["--config", str(config.path), "publish", "--date", str(DAY)])
+    result = run_cli("--config", str(config.path), "publish", "--date", str(DAY))
     assert result.exit_code == 0, result.output
     for channel in DISCORD_CHANNELS:
         assert len(discord_api.copies(channel)) == discord_parts, channel

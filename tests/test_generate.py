@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.models import AnalysisStatus, DigestMode
-from bot.ports import SourceError
-from bot.store import Store
+from digestbot.app.digests import App
+from digestbot.core.errors import SourceError
+from digestbot.core.models import AnalysisStatus, DigestMode
+from digestbot.storage.store import open_store
 from tests.conftest import ConfigFactory
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit
@@ -155,7 +155,7 @@ async def test_failed_predictions_are_noted_and_the_run_is_degraded(
         "no predictions today: no usable answer after a repair try: the model refused: "
         "I can't help with that." in outcome.digest.problems
     )
-    run = next(Store(tmp_path / "history.db").db["runs"].rows)
+    run = open_store(str(tmp_path / "history.db")).db.rows("select * from runs")[0]
     assert run["status"] == "degraded" and "no predictions today" in run["message"]
 
 
@@ -198,9 +198,9 @@ async def test_a_source_outage_is_an_error_and_no_digest(
     reddit.fail("/r/MachineLearning", *[Fault(503, b"down")] * 10)
     with pytest.raises(SourceError, match="MachineLearning"):
         await app.generate()
-    store = Store(tmp_path / "history.db")
-    assert store.db["digests"].count == 0
-    run = next(store.db["runs"].rows)
+    store = open_store(str(tmp_path / "history.db"))
+    assert store.db.one("select count(*) as n from digests")["n"] == 0
+    run = store.db.rows("select * from runs")[0]
     assert run["status"] == "failed" and "MachineLearning" in run["message"]
     assert not (tmp_path / "blog").exists()
 
@@ -267,5 +267,8 @@ async def test_posts_covered_on_an_earlier_day_are_skipped(
 async def test_dry_run_stores_and_writes_nothing(app: App, tmp_path: Path) -> None:
     outcome = await app.generate(dry_run=True)
     assert outcome.published == () and len(outcome.digest.topics) == 5
-    assert Store(tmp_path / "history.db").db["digests"].count == 0
+    assert (
+        open_store(str(tmp_path / "history.db")).db.one("select count(*) as n from digests")["n"]
+        == 0
+    )
     assert not (tmp_path / "blog").exists()

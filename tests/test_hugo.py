@@ -18,9 +18,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from adapters.hugo import HugoBlog, HugoStyle, escape_markdown, render_front_matter, render_hugo
-from bot.config import PROJECT_DIR, BlogSettings
-from bot.models import (
+from digestbot.blog.hugo import (
+    HugoBlog,
+    HugoStyle,
+    escape_markdown,
+    render_front_matter,
+    render_hugo,
+)
+from digestbot.config.settings import BlogSettings
+from digestbot.core.models import (
     Analysis,
     AnalysisStatus,
     Digest,
@@ -30,9 +36,10 @@ from bot.models import (
     Topic,
     Trending,
 )
-from bot.text import one_line
+from digestbot.core.text import one_line
+from tests.conftest import ROOT
 
-STYLE = HugoStyle(**{**BlogSettings().model_dump(), "tags": tuple(BlogSettings().tags)})
+STYLE = HugoStyle(**{**BlogSettings().as_dict(), "tags": tuple(BlogSettings().tags)})
 MOMENT = datetime(2026, 11, 20, 5, 32, 19, tzinfo=UTC)
 
 HOSTILE = [
@@ -258,7 +265,7 @@ async def test_hugo_reads_back_the_post_with_hostile_text(tmp_path: Path) -> Non
     assert "it’s fine" in html.unescape(content) and "â€" not in content
 
 
-REFERENCE = PROJECT_DIR.parent / "shared" / "reference"
+REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 @pytest.mark.skipif(not REFERENCE.is_dir(), reason="the blog's reference posts are not here")
@@ -279,6 +286,6 @@ def test_front_matter_matches_the_blogs_own_posts() -> None:
 
 @given(st.text(max_size=200), st.booleans())
 def test_unescape_inverts_escape(text: str, verbatim: bool) -> None:
-    from adapters.hugo import unescape_markdown
+    from digestbot.blog.hugo import unescape_markdown
 
     assert unescape_markdown(escape_markdown(text, verbatim=verbatim)) == one_line(text)

@@ -7,18 +7,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from adapters.hugo_import import parse_post
-from bot.app import App
-from bot.cli import main
-from bot.config import PROJECT_DIR
-from bot.models import Digest
-from tests.conftest import ConfigFactory
+from digestbot.app.archive import export, import_posts
+from digestbot.app.digests import App
+from digestbot.blog.importer import parse_post
+from digestbot.core.models import Digest
+from tests.conftest import ROOT, ConfigFactory, run_cli
 
 POSTS = Path(__file__).parent / "fixtures" / "posts"
 GOOD = ["spaced-paragraphs.md", "compact-bullets.md", "inline-labels.md"]
-CORPUS = PROJECT_DIR.parent / "shared" / "reference"
+CORPUS = ROOT.parent / "shared" / "reference"
 
 
 def content(digest: Digest) -> tuple:
@@ -68,10 +66,10 @@ def test_each_layout_is_read() -> None:
 async def test_round_trip(make_config: ConfigFactory, tmp_path: Path, name: str) -> None:
     app = App(make_config())
     original = (POSTS / name).read_text()
-    report = app.import_posts([POSTS / name])
+    report = import_posts(app.wiring, [POSTS / name])
     assert (report.imported, report.failed) == (1, [])
     out = tmp_path / "rebuilt"
-    (written,) = await app.export(since=None, until=None, folder=out)
+    (written,) = await export(app.wiring, since=None, until=None, folder=out)
     exported = Path(written.summary).read_text()
     assert front_matter(exported) == front_matter(original)
     assert content(parse_post(exported).digest) == content(parse_post(original).digest)
@@ -83,22 +81,26 @@ def test_import_is_idempotent_and_reports_what_it_cannot_read(
     make_config: ConfigFactory,
 ) -> None:
     config = make_config()
-    first = CliRunner().invoke(main, ["--config", str(config.path), "import", str(POSTS)])
-    assert first.exit_code == 0, first.output
-    assert "imported     3 posts (0 already in history, 1 unreadable)" in first.output
+    first = run_cli("--config", str(config.path), "import", str(POSTS))
+    assert first.exit_code == 3, first.output  # imported, with a post it could not read
+    assert "imported     3 of 4 posts (0 already in history, 1 unreadable)" in first.output
     assert "broken.md: line 1: no front matter" in first.output
-    second = CliRunner().invoke(main, ["--config", str(config.path), "import", str(POSTS)])
-    assert "imported     0 posts (3 already in history, 1 unreadable)" in second.output
-    history = CliRunner().invoke(main, ["--config", str(config.path), "history"])
+    second = run_cli("--config", str(config.path), "import", str(POSTS))
+    assert "imported     0 of 4 posts (3 already in history, 1 unreadable)" in second.output
+    good = run_cli("--config", config.path, "import", POSTS / "compact-bullets.md")
+    assert good.exit_code == 0, good.output
+    bad = run_cli("--config", config.path, "import", POSTS / "broken.md")
+    assert bad.exit_code == 1 and "imported     0 of 1 posts" in bad.output
+    history = run_cli("--config", str(config.path), "history")
     assert history.output.count("(imported)") == 3
 
 
 def test_a_day_made_by_the_bot_is_kept(make_config: ConfigFactory) -> None:
     app = App(make_config())
     post = parse_post((POSTS / "spaced-paragraphs.md").read_text()).digest
-    with app.open_store() as store:
-        store.save_digest(replace(post, model="made-here"), run_id=None)  # the bot's own day
-    report = app.import_posts([POSTS / "spaced-paragraphs.md"])
+    with app.wiring.open_store() as store:
+        store.digests.save(replace(post, model="made-here"), run_id=None)  # the bot's own day
+    report = import_posts(app.wiring, [POSTS / "spaced-paragraphs.md"])
     assert report.imported == 0 and "has a digest made here; kept it" in report.kept[0]
 
 
@@ -115,10 +117,10 @@ def test_the_blog_archive_imports(make_config: ConfigFactory, capsys) -> None:
         print(f"\n{len(full)} of {len(files)} reference posts parsed fully")
     assert len(full) >= len(files) - 1
     app = App(make_config())
-    report = app.import_posts(files)
+    report = import_posts(app.wiring, files)
     assert report.failed == [] and report.imported == len(files)
     # The round trip holds for every one: same front matter, same content.
-    style = app.blog()
+    style = app.wiring.blog()
     for file, post in zip(files, posts, strict=True):
         exported = style.render(post.digest)
         original = file.read_text(encoding="utf-8")
@@ -133,9 +135,9 @@ async def test_a_blog_rebuilt_from_history_builds_with_hugo(
 
     config = make_config()
     app = App(config)
-    app.import_posts([POSTS])
-    first = await app.export(since=date(2023, 1, 1), until=None, folder=tmp_path / "one")
-    second = await app.export(since=date(2023, 1, 1), until=None, folder=tmp_path / "two")
+    import_posts(app.wiring, [POSTS])
+    first = await export(app.wiring, since=date(2023, 1, 1), until=None, folder=tmp_path / "one")
+    second = await export(app.wiring, since=date(2023, 1, 1), until=None, folder=tmp_path / "two")
     assert len(first) == 3
     for a, b in zip(first, second, strict=True):
         assert Path(a.summary).read_bytes() == Path(b.summary).read_bytes()

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters import discord_render, slack_render
-from bot.models import (
+from digestbot.chat.discord import render as discord_render
+from digestbot.chat.slack import render as slack_render
+from digestbot.core.models import (
     Analysis,
     AnalysisStatus,
     Digest,
@@ -19,7 +20,7 @@ from bot.models import (
     Topic,
     Trending,
 )
-from bot.text import one_line
+from digestbot.core.text import one_line
 
 MOMENT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
 HOSTILE = st.sampled_from(

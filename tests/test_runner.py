@@ -11,16 +11,14 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from click.testing import CliRunner
 from slack_sdk.signature import SignatureVerifier
 
-from bot import config as config_module
-from bot.app import App
-from bot.cli import main
-from bot.runner import BotRunner
-from bot.schedule import JOB_ID, Schedule, due_today, next_run, start_scheduler
-from bot.store import Store
-from tests.conftest import SLACK_CHANNELS, ConfigFactory
+from digestbot.app.digests import App
+from digestbot.app.runner import BotRunner
+from digestbot.app.schedule import JOB_ID, Schedule, due_today, next_run, start_scheduler
+from digestbot.config import loader
+from digestbot.storage.store import open_store
+from tests.conftest import SLACK_CHANNELS, ConfigFactory, run_cli
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit
@@ -97,25 +95,27 @@ SECRET = "slack-signing-secret"
 def bot_config(make_config: ConfigFactory, slack_api: FakeSlack, monkeypatch, tmp_path: Path):
     """A bot with Slack over HTTP, an admin channel, and a schedule whose time has passed."""
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
-    slack_api.channels.add("CADMIN")
+    slack_api.channels.add("C0000000ADM")
     port = free_port()
     config = make_config(
         slack=slack_api,
         schedule={"time": "00:00", "shutdown_grace_seconds": 0.5},
         commands={"cooldown_seconds": 0},
     )
-    config.path.write_text(
-        config.path.read_text().replace(
+    Path(config.path).write_text(
+        Path(config.path)
+        .read_text()
+        .replace(
             "[slack]",
-            f'[slack]\nmode = "http"\nhttp_port = {port}\nadmin_channel = "CADMIN"',
+            f'[slack]\nmode = "http"\nhttp_port = {port}\nadmin_channel = "C0000000ADM"',
         )
     )
-    return App(config_module.load(config.path, env_file=None)), port
+    return App(loader.load(config.path, env_file=None)), port
 
 
 def run_finished(folder: Path) -> bool:
-    with Store(folder / "history.db") as store:
-        run = store.last_run()
+    with open_store(str(folder / "history.db")) as store:
+        run = store.reports.last_run()
     return bool(run) and run["status"] not in ("running", "failed")
 
 
@@ -148,7 +148,7 @@ async def test_the_bot_catches_up_once_answers_slack_and_stops(
             return False  # the day's run has not finished making and delivering
         if not answered:
             body = (
-                "command=%2Fdigest&text=status&user_id=U1&team_id=T1&channel_id=C111"
+                "command=%2Fdigest&text=status&user_id=U1&team_id=T1&channel_id=C0000000111"
                 f"&response_url=http%3A%2F%2F127.0.0.1%3A{slack_api.port}%2Fresponse%2F1"
             )
             stamp = str(int(time.time()))
@@ -177,7 +177,7 @@ async def test_the_bot_catches_up_once_answers_slack_and_stops(
     await run_until(app, lambda: asyncio.sleep(0.5, result=True))
     assert len(llm.completions) == 6
     assert [len(slack_api.copies(c)) for c in SLACK_CHANNELS] == counts
-    assert slack_api.copies("CADMIN") == []  # nothing went wrong, nothing reported
+    assert slack_api.copies("C0000000ADM") == []  # nothing went wrong, nothing reported
 
 
 async def test_a_failed_run_is_reported_to_the_admin_channel_once(
@@ -185,11 +185,11 @@ async def test_a_failed_run_is_reported_to_the_admin_channel_once(
 ) -> None:
     app, _ = bot_config
     reddit.fail("/r/MachineLearning", *[Fault(403, b'{"message": "Forbidden"}')] * 4)
-    await run_until(app, lambda: asyncio.sleep(0, result=bool(slack_api.copies("CADMIN"))))
-    notice = slack_api.copies("CADMIN")[0]
+    await run_until(app, lambda: asyncio.sleep(0, result=bool(slack_api.copies("C0000000ADM"))))
+    notice = slack_api.copies("C0000000ADM")[0]
     assert "no digest was made: r/MachineLearning is private or banned (403)" in notice["text"]
     await run_until(app, lambda: asyncio.sleep(1, result=True))
-    assert len(slack_api.copies("CADMIN")) == 1  # the same problem is not reported again
+    assert len(slack_api.copies("C0000000ADM")) == 1  # the same problem is not reported again
 
 
 async def test_a_stop_mid_run_leaves_the_rest_for_the_next_start(
@@ -198,14 +198,16 @@ async def test_a_stop_mid_run_leaves_the_rest_for_the_next_start(
     app, _ = bot_config
     llm.latency = 5  # the run is still analysing when the stop comes
     await run_until(app, lambda: asyncio.sleep(0.5, result=bool(llm.in_flight)))
-    with Store(tmp_path / "history.db") as store:
-        assert store.db["digests"].count == 0
-        assert store.db["runs"].get(1)["status"] == "failed"  # cancelled, and recorded
+    with open_store(str(tmp_path / "history.db")) as store:
+        assert store.db.one("select count(*) as n from digests")["n"] == 0
+        assert (
+            store.db.one("select status from runs where id = 1")["status"] == "failed"
+        )  # cancelled, and recorded
     llm.latency = 0
     await run_until(app, lambda: asyncio.sleep(0, result=run_finished(tmp_path)))
-    with Store(tmp_path / "history.db") as store:
-        assert store.db["digests"].count == 1
-        rows = store.deliveries(datetime.now(UTC).date())
+    with open_store(str(tmp_path / "history.db")) as store:
+        assert store.db.one("select count(*) as n from digests")["n"] == 1
+        rows = store.ledger.for_day(datetime.now(UTC).date())
     copies = {c: len(slack_api.copies(c)) for c in SLACK_CHANNELS}
     assert set(copies.values()) == {len(rows) // len(SLACK_CHANNELS)}  # each once, complete
 
@@ -214,7 +216,7 @@ def test_discord_sync_registers_the_command(
     make_config: ConfigFactory, discord_api: FakeDiscord
 ) -> None:
     config = make_config(discord=discord_api)
-    result = CliRunner().invoke(main, ["--config", str(config.path), "discord-sync"])
+    result = run_cli("--config", str(config.path), "discord-sync")
     assert result.exit_code == 0, result.output
     assert "registered   /digest" in result.output
     (command,) = discord_api.registered
@@ -242,14 +244,16 @@ def test_sigterm_stops_the_bot_cleanly(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
     port = free_port()
     config = make_config(slack=slack_api, schedule={"enabled": False})
-    config.path.write_text(
-        config.path.read_text().replace("[slack]", f'[slack]\nmode = "http"\nhttp_port = {port}')
+    Path(config.path).write_text(
+        Path(config.path)
+        .read_text()
+        .replace("[slack]", f'[slack]\nmode = "http"\nhttp_port = {port}')
     )
     process = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "from bot.cli import main; main()",
+            "from digestbot.cli import main; main()",
             "--config",
             str(config.path),
             "run",

@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from adapters import discord_render, slack_render
-from bot.app import App
-from bot.cli import main
-from bot.commands import DigestService, search_page
-from bot.models import Want
-from tests.conftest import ConfigFactory
+from digestbot.app.archive import import_posts
+from digestbot.app.digests import App
+from digestbot.chat.discord import render as discord_render
+from digestbot.chat.slack import render as slack_render
+from digestbot.core.commands import DigestService, search_page
+from digestbot.core.models import Want
+from tests.conftest import ConfigFactory, run_cli
 from tests.test_store import digest
 
 POSTS = Path(__file__).parent / "fixtures" / "posts"
@@ -23,12 +23,12 @@ POSTS = Path(__file__).parent / "fixtures" / "posts"
 @pytest.fixture
 def app(make_config: ConfigFactory) -> App:
     app = App(make_config())
-    app.import_posts([POSTS])
+    import_posts(app.wiring, [POSTS])
     return app
 
 
 def test_search_finds_titles_and_analyses_best_first(app: App) -> None:
-    with app.open_store() as store:
+    with app.wiring.open_store() as store:
         found = search_page(store, "quantized")
         assert [(h.day, h.kind) for h in found.hits] == [(date(2023, 6, 19), "topic")]
         # A title match ranks above a match in the analysis only.
@@ -41,16 +41,16 @@ def test_search_finds_titles_and_analyses_best_first(app: App) -> None:
 
 @pytest.mark.parametrize("query", ['"', "lora OR", "a AND (b", "*", "title:x", "NEAR(", "'; drop"])
 def test_any_query_is_safe(app: App, query: str) -> None:
-    with app.open_store() as store:
+    with app.wiring.open_store() as store:
         found = search_page(store, query)
     assert found.total >= 0
 
 
 def test_results_are_paged(app: App) -> None:
-    with app.open_store() as store:
+    with app.wiring.open_store() as store:
         for n in range(25):
             day = date(2020, 1, 1) + timedelta(days=n)
-            store.save_digest(
+            store.digests.save(
                 replace(
                     digest(day, [f"x{n}"]),
                     topics=tuple(
@@ -67,15 +67,13 @@ def test_results_are_paged(app: App) -> None:
 
 
 def test_search_command(app: App) -> None:
-    result = CliRunner().invoke(
-        main, ["--config", str(app.config.path), "search", "open", "weights"]
-    )
+    result = run_cli("--config", str(app.config.path), "search", "open", "weights")
     assert result.exit_code == 0
     assert "Open weights for a 70B code model" in result.output and "2025-03-04" in result.output
 
 
 async def test_digest_search_in_chat(app: App) -> None:
-    with app.open_store() as store:
+    with app.wiring.open_store() as store:
         service = DigestService(store, app.digest_for, cooldown=timedelta(0))
         reply = await service.handle_text("search open weights page 1", "U1", False)
     assert reply.search is not None and reply.search.hits[0].title.startswith("Open weights")
@@ -86,7 +84,7 @@ async def test_digest_search_in_chat(app: App) -> None:
 
 
 def test_search_words_are_what_is_asked() -> None:
-    from bot.commands import parse_text
+    from digestbot.core.commands import parse_text
 
     request = parse_text("search lora adapters page 2", "U1", False)
     assert (request.want, request.query, request.page) == (Want.SEARCH, "lora adapters", 2)

@@ -2,8 +2,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.models import SourcePost
-from bot.select import SelectionRules, select_topics, select_trending, strip_flair, title_key
+from digestbot.core.models import SourcePost
+from digestbot.core.select import (
+    SelectionRules,
+    select_topics,
+    select_trending,
+    strip_flair,
+    title_key,
+)
 
 NOW = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
 

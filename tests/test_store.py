@@ -1,7 +1,17 @@
-from datetime import UTC, date, datetime
+"""The history's parts on real SQLite files: digests, runs, cache, ledger, claims, errors."""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.models import (
+import pytest
+
+from digestbot.core.errors import StorageError
+from digestbot.core.models import (
     Analysis,
     AnalysisStatus,
     Digest,
@@ -12,7 +22,12 @@ from bot.models import (
     Trending,
     Usage,
 )
-from bot.store import Store, migrations
+from digestbot.storage import schema
+from digestbot.storage.reader import History
+from digestbot.storage.store import open_scratch_copy, open_store
+
+NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+HALF_HOUR = timedelta(minutes=30)
 
 
 def digest(day: date, post_ids: list[str], trending: list[str] = ()) -> Digest:
@@ -46,90 +61,217 @@ def digest(day: date, post_ids: list[str], trending: list[str] = ()) -> Digest:
     )
 
 
+def count(store, table: str) -> int:
+    return store.db.one(f"select count(*) as n from {table}")["n"]
+
+
 def test_a_new_database_is_migrated_in_wal_mode(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.db")
-    assert store.db.journal_mode == "wal"
-    assert {
-        "runs",
-        "digests",
-        "source_posts",
-        "digest_topics",
-        "digest_trending",
-        "predictions",
-        "analyses",
-    } <= set(store.db.table_names())
+    store = open_store(str(tmp_path / "h.db"))
+    assert store.db.one("pragma journal_mode")["journal_mode"] == "wal"
+    tables = {r["name"] for r in store.db.rows("select name from sqlite_master")}
+    assert {"runs", "digests", "source_posts", "digest_topics", "analyses", "claims"} <= tables
     store.close()
-    again = Store(tmp_path / "h.db")  # opening again applies nothing twice
-    applied = [m.name for m in migrations.applied(again.db)]
-    assert applied == sorted(set(applied)) and applied[0] == "0001_history"
-    assert migrations.pending(again.db) == []
+    again = open_store(str(tmp_path / "h.db"))  # opening again applies nothing twice
+    applied = [r["name"] for r in again.db.rows("select name from _sqlite_migrations")]
+    assert applied == [name for name, _ in schema.STEPS]
+    assert schema.pending(again.db) == []
     again.close()
 
 
 def test_a_digest_reads_back_as_stored(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.db")
+    store = open_store(str(tmp_path / "h.db"))
     original = digest(date(2026, 11, 20), ["a", "b"], ["Hot one"])
-    store.save_digest(original, run_id=None)
-    assert store.load_digest(date(2026, 11, 20)) == original
-    assert store.load_digest(date(2026, 11, 21)) is None
+    store.digests.save(original, run_id=None)
+    assert store.digests.load(date(2026, 11, 20)) == original
+    assert store.digests.load(date(2026, 11, 21)) is None
 
 
 def test_saving_a_day_again_replaces_it(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.db")
-    store.save_digest(digest(date(2026, 11, 20), ["a", "b"]), None)
-    store.save_digest(digest(date(2026, 11, 20), ["c"]), None)
-    loaded = store.load_digest(date(2026, 11, 20))
+    store = open_store(str(tmp_path / "h.db"))
+    store.digests.save(digest(date(2026, 11, 20), ["a", "b"]), None)
+    store.digests.save(digest(date(2026, 11, 20), ["c"]), None)
+    loaded = store.digests.load(date(2026, 11, 20))
     assert [t.post.id for t in loaded.topics] == ["c"]
-    assert store.db["digests"].count == 1
+    assert count(store, "digests") == 1 and count(store, "digest_topics") == 1
 
 
 def test_covered_posts_and_recent_trending_titles(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.db")
-    store.save_digest(digest(date(2026, 11, 10), ["old"], ["Ten days ago"]), None)
-    store.save_digest(digest(date(2026, 11, 18), ["x", "y"], ["Five days ago"]), None)
-    store.save_digest(digest(date(2026, 11, 23), ["today"], ["Today"]), None)
-    assert store.covered_post_ids(other_than=date(2026, 11, 23)) == {"old", "x", "y"}
-    assert store.recent_trending_titles(date(2026, 11, 23), 7) == ["Five days ago"]
+    store = open_store(str(tmp_path / "h.db"))
+    store.digests.save(digest(date(2026, 11, 10), ["old"], ["Ten days ago"]), None)
+    store.digests.save(digest(date(2026, 11, 16), ["x", "y"], ["Seven days ago"]), None)
+    store.digests.save(digest(date(2026, 11, 17), ["z"], ["Six days ago"]), None)
+    store.digests.save(digest(date(2026, 11, 23), ["today"], ["Today"]), None)
+    assert store.digests.covered_post_ids(other_than=date(2026, 11, 23)) == {"old", "x", "y", "z"}
+    # The window is the 7 days before the day: the 16th is in, the 10th and the day are out.
+    titles = store.digests.recent_trending_titles(date(2026, 11, 23), 7)
+    assert sorted(titles) == ["Seven days ago", "Six days ago"]
 
 
 def test_the_cache_keys_on_post_model_and_prompt_version(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.db")
-    store.cache_answer("p1", "topic", "m", "1-abc", {"benefits": "b"}, Usage(calls=1))
-    assert store.cached_answer("p1", "m", "1-abc") == {"benefits": "b"}
-    assert store.cached_answer("p1", "m", "2-def") is None
-    assert store.cached_answer("p1", "other", "1-abc") is None
+    store = open_store(str(tmp_path / "h.db"))
+    store.cache.put("p1", "topic", "m", "1-abc", {"benefits": "b"}, Usage(calls=1))
+    assert store.cache.get("p1", "m", "1-abc") == {"benefits": "b"}
+    assert store.cache.get("p1", "m", "2-def") is None
+    assert store.cache.get("p1", "other", "1-abc") is None
+    store.cache.put("p1", "topic", "m", "1-abc", {"benefits": "newer"}, Usage(calls=1))
+    assert store.cache.get("p1", "m", "1-abc") == {"benefits": "newer"}
 
 
 def test_runs_record_their_usage(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.db")
-    run = store.start_run("generate", date(2026, 11, 23), "m")
-    store.finish_run(
-        run, "ok", "", Usage(calls=6, prompt_tokens=10, completion_tokens=5, cost_usd=0.5)
+    store = open_store(str(tmp_path / "h.db"))
+    run = store.runs.start("generate", date(2026, 11, 23), "m")
+    usage = Usage(calls=6, prompt_tokens=10, completion_tokens=5, cost_usd=0.5)
+    store.runs.finish(run, "degraded", "a channel failed", usage)
+    row = store.reports.last_run()
+    assert (row["status"], row["llm_calls"], row["cost_usd"]) == ("degraded", 6, 0.5)
+
+
+def test_the_ledger_counts_attempts_and_keeps_the_thread(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "h.db"))
+    day = date(2026, 11, 23)
+    store.digests.save(digest(day, ["a"]), None)
+    ledger = store.ledger
+    ledger.mark_sending(day, "slack", "C1", 0, "k")
+    ledger.mark_failed(day, "slack", "C1", 0, "busy", permanent=False)
+    ledger.mark_sending(day, "slack", "C1", 0, "k")
+    ledger.mark_sent(day, "slack", "C1", 0, "1.0")
+    ledger.set_thread(day, "slack", "C1", 0, "1.0")
+    row = ledger.get(day, "slack", "C1", 0)
+    assert (row["state"], row["attempts"], row["message_id"], row["error"]) == (
+        "sent",
+        2,
+        "1.0",
+        "",
     )
-    row = store.db["runs"].get(run)
-    assert (row["status"], row["llm_calls"], row["cost_usd"]) == ("ok", 6, 0.5)
+    assert row["thread_id"] == "1.0" and ledger.get(day, "slack", "C1", 1) is None
 
 
-def test_a_claim_is_held_until_released_or_its_owner_dies(tmp_path: Path) -> None:
-    import os
-    import socket
-    import subprocess
-    import sys
-    from datetime import timedelta
+def test_a_notice_is_first_only_once(tmp_path: Path) -> None:
+    notices = open_store(str(tmp_path / "h.db")).notices
+    assert notices.first("k", "disk full")
+    assert not notices.first("k", "disk full")
+    assert notices.first("other", "disk full")
 
-    store, other = Store(tmp_path / "h.db"), Store(tmp_path / "h.db")  # two connections
-    half_hour = timedelta(minutes=30)
+
+# -- claims ---------------------------------------------------------------------
+
+
+def test_a_claim_is_held_until_released(tmp_path: Path) -> None:
+    store, other = open_store(str(tmp_path / "h.db")), open_store(str(tmp_path / "h.db"))
     me = f"{socket.gethostname()}:{os.getpid()}:a"
-    assert store.claim("generate:2026-11-23", me, half_hour)
-    assert not other.claim("generate:2026-11-23", "elsewhere:1:b", half_hour)
-    store.release("generate:2026-11-23", me)
-    assert other.claim("generate:2026-11-23", "elsewhere:1:b", half_hour)
-    # A process of this machine that has exited holds nothing.
+    assert store.claims.claim("generate:2026-11-23", me, HALF_HOUR, NOON)
+    assert store.claims.claim("generate:2026-11-23", me, HALF_HOUR, NOON)  # ours already
+    assert not other.claims.claim("generate:2026-11-23", "elsewhere:1:b", HALF_HOUR, NOON)
+    assert other.claims.claim("generate:2026-11-24", "elsewhere:1:b", HALF_HOUR, NOON)
+    store.claims.release("generate:2026-11-23", "someone-else")  # not theirs to release
+    assert not other.claims.claim("generate:2026-11-23", "elsewhere:1:b", HALF_HOUR, NOON)
+    store.claims.release("generate:2026-11-23", me)
+    assert other.claims.claim("generate:2026-11-23", "elsewhere:1:b", HALF_HOUR, NOON)
+
+
+def test_a_stale_claim_is_taken_over_and_a_fresh_one_is_not(tmp_path: Path) -> None:
+    claims = open_store(str(tmp_path / "h.db")).claims
+    assert claims.claim("deliver:slack:x", "elsewhere:1:a", HALF_HOUR, NOON)
+    just_fresh = NOON + HALF_HOUR
+    assert not claims.claim("deliver:slack:x", "elsewhere:2:b", HALF_HOUR, just_fresh)
+    stale = NOON + HALF_HOUR + timedelta(seconds=1)
+    assert claims.claim("deliver:slack:x", "elsewhere:2:b", HALF_HOUR, stale)
+    assert claims.holder("deliver:slack:x") == "elsewhere:2:b"
+
+
+def test_a_claim_of_a_process_that_died_is_taken_over(tmp_path: Path) -> None:
+    claims = open_store(str(tmp_path / "h.db")).claims
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    assert store.claim("deliver:slack:x", f"{socket.gethostname()}:{gone}:c", half_hour)
-    assert other.claim("deliver:slack:x", me, half_hour)
+    alive = f"{socket.gethostname()}:{os.getpid()}:a"
+    assert claims.claim("k", f"{socket.gethostname()}:{gone}:c", HALF_HOUR, NOON)
+    assert claims.claim("k", alive, HALF_HOUR, NOON)
+    assert not claims.claim("k", f"{socket.gethostname()}:{gone}:d", HALF_HOUR, NOON)
+
+
+# -- opening: the bad days ---------------------------------------------------------
+
+
+def test_reading_never_creates_a_database(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="there is no history at"):
+        History(str(tmp_path / "none.db"))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("opener", [History, open_store])
+def test_a_file_that_is_not_sqlite_is_named(tmp_path: Path, opener) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 20)
+    with pytest.raises(StorageError, match="is not a digestbot database"):
+        opener(str(path))
+    assert path.read_text().startswith("these are my notes")
+
+
+def test_a_sqlite_database_of_another_program_is_not_read_as_history(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table things (x)")
+    with pytest.raises(StorageError, match="not a digestbot database"):
+        History(str(path))
+
+
+@pytest.mark.parametrize("opener", [History, open_store])
+def test_a_folder_is_not_a_database(tmp_path: Path, opener) -> None:
+    with pytest.raises(StorageError, match="is a folder"):
+        opener(str(tmp_path))
+
+
+def test_a_database_under_a_file_cannot_be_created(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StorageError, match="cannot create the folder"):
+        open_store(str(tmp_path / "file" / "h.db"))
+
+
+def test_a_database_locked_by_another_writer_is_reported(tmp_path: Path, monkeypatch) -> None:
+    from digestbot.storage import base
+
+    monkeypatch.setattr(base, "BUSY_SECONDS", 0.2)
+    path = tmp_path / "h.db"
+    open_store(str(path)).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("begin exclusive")
+    try:
+        store = open_store(str(path))
+        with pytest.raises(StorageError, match="locked by another program"):
+            store.runs.start("generate", date(2026, 11, 23), "m")
+    finally:
+        holder.execute("rollback")
+        holder.close()
+
+
+def test_an_older_database_is_brought_up_to_date_when_read(tmp_path: Path) -> None:
+    from sqlite_utils import Database as Tables
+    from sqlite_utils.migrations import Migrations
+
+    path = tmp_path / "old.db"
+    old = Migrations(schema.MIGRATION_SET)
+    for name, step in schema.STEPS[:3]:
+        old(name=name)(step)
+    with sqlite3.connect(path) as conn:
+        old.apply(Tables(conn))
+    with History(str(path)) as history:
+        assert history.reports.history(5) == []
+        assert schema.pending(history.db) == []
+
+
+def test_a_scratch_copy_changes_nothing_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    with open_store(str(path)) as store:
+        store.digests.save(digest(date(2026, 11, 20), ["a"]), None)
+    before = path.read_bytes()
+    with open_scratch_copy(str(path)) as copy:
+        assert copy.digests.load(date(2026, 11, 20)) is not None
+        copy.digests.save(digest(date(2026, 11, 21), ["b"]), None)
+    assert path.read_bytes() == before
+    with open_scratch_copy(str(tmp_path / "none.db")) as empty:
+        assert empty.digests.load(date(2026, 11, 20)) is None
+    assert not (tmp_path / "none.db").exists()

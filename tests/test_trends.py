@@ -6,11 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import main
-from bot.trends import canonical_event, monthly, predicted_year, series
-from tests.conftest import ConfigFactory
+from digestbot.core.trends import canonical_event, monthly, predicted_year, series
+from tests.conftest import ConfigFactory, run_cli
 
 EVENTS = ["Artificial general intelligence", "Technological singularity"]
 POSTS = Path(__file__).parent / "fixtures" / "posts"
@@ -57,11 +55,9 @@ def test_predictions_command_prints_a_table_and_writes_a_chart(
     make_config: ConfigFactory, tmp_path: Path
 ) -> None:
     config = make_config()
-    CliRunner().invoke(main, ["--config", str(config.path), "import", str(POSTS)])
+    run_cli("--config", str(config.path), "import", str(POSTS))
     chart = tmp_path / "trend.png"
-    result = CliRunner().invoke(
-        main, ["--config", str(config.path), "predictions", "--chart", str(chart)]
-    )
+    result = run_cli("--config", str(config.path), "predictions", "--chart", str(chart))
     assert result.exit_code == 0, result.output
     assert "Technological singularity" in result.output and "2024-02" in result.output
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 10_000

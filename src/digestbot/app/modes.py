@@ -1,0 +1,53 @@
+"""What a run will do with the configuration at hand, in words for a person: a pure
+function of the settings and which secrets are set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digestbot.config.loader import Config
+
+
+@dataclass(frozen=True, slots=True)
+class Modes:
+    source: str
+    llm: str
+    uses_reddit_api: bool
+    uses_llm: bool
+    chat: tuple[str, ...]  # where digests are posted, e.g. "discord: 2 channels"
+
+
+def modes(config: Config) -> Modes:
+    s, secrets = config.settings, config.secrets
+    reddit_api = bool(secrets.reddit_client_id and secrets.reddit_client_secret)
+    source = (
+        f"Reddit API ({s.reddit.oauth_url})"
+        if reddit_api
+        else f"public RSS feeds of {s.reddit.reddit_url} (no Reddit credentials)"
+    )
+    uses_llm = secrets.openai_api_key is not None
+    llm = (
+        f"{s.llm.model} at {config.llm_base_url}"
+        if uses_llm
+        else "none: headline digests (no OPENAI_API_KEY)"
+    )
+    chat = []
+    for platform, token, channels in (
+        ("discord", secrets.discord_token, s.discord.channels),
+        ("slack", secrets.slack_bot_token, s.slack.channels),
+    ):
+        if token and channels:
+            chat.append(f"{platform}: {len(channels)} channels")
+        elif token:
+            chat.append(f"{platform}: /digest only (no channels listed)")
+        elif channels:
+            chat.append(f"{platform}: {len(channels)} channels but no token: not posted")
+    if secrets.slack_bot_token:
+        needed = {
+            "socket": ("SLACK_APP_TOKEN", secrets.slack_app_token),
+            "http": ("SLACK_SIGNING_SECRET", secrets.slack_signing_secret),
+        }
+        name, value = needed[s.slack.mode]
+        if value is None:
+            chat.append(f"slack: {s.slack.mode} mode needs {name}: `run` leaves Slack out")
+    return Modes(source, llm, reddit_api, uses_llm, tuple(chat))

@@ -1,0 +1,192 @@
+"""The composition root: what is configured, and the one place that picks and opens the
+outside parts (sources, the LLM, chat platforms, the blog, storage).
+
+Each part's module is imported only when that part is opened, so a command pays only
+for what it uses: a replayed digest without an API key never imports openai or praw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digestbot.app.modes import Modes, modes
+from digestbot.config.loader import Config
+from digestbot.core.deliver import ChatPublisher, PlatformOpener
+from digestbot.core.notify import AdminChannel
+from digestbot.core.pipeline import Communities
+from digestbot.core.ports import AnalysisCache, Source
+from digestbot.core.select import SelectionRules
+from digestbot.storage.claims import owner_id
+from digestbot.storage.store import Store, open_store
+
+if TYPE_CHECKING:
+    from digestbot.blog.hugo import HugoBlog
+    from digestbot.core.analyse import Analyst
+    from digestbot.llm.prompts import PromptTemplate
+
+
+class Wiring:
+    def __init__(
+        self, config: Config, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.config = config
+        self.settings = config.settings
+        self.clock = clock
+        self.owner = owner_id()  # names this process in claims
+
+    def modes(self) -> Modes:
+        return modes(self.config)
+
+    def rules(self) -> SelectionRules:
+        return SelectionRules(**self.settings.selection.as_dict())
+
+    def communities(self) -> Communities:
+        r = self.settings.reddit
+        return Communities(r.main_subreddit, r.trending_subreddit, r.trending_listing)
+
+    # -- the parts ------------------------------------------------------------
+
+    def open_store(self, *, read_only: bool = False) -> Store:
+        return open_store(self.settings.storage.database, read_only=read_only)
+
+    def source(self) -> Source:
+        s, secrets = self.settings.reddit, self.config.secrets
+        if secrets.reddit_client_id and secrets.reddit_client_secret:
+            from digestbot.sources.reddit import RedditOptions, RedditSource
+
+            return RedditSource(
+                RedditOptions(
+                    client_id=secrets.reddit_client_id.get_secret_value(),
+                    client_secret=secrets.reddit_client_secret.get_secret_value(),
+                    user_agent=s.user_agent,
+                    fetch_limit=s.fetch_limit,
+                    oauth_url=s.oauth_url,
+                    reddit_url=s.reddit_url,
+                    timeout_seconds=s.timeout_seconds,
+                )
+            )
+        from digestbot.sources.feeds import FeedOptions, FeedSource
+
+        return FeedSource(FeedOptions(s.reddit_url, s.user_agent, s.timeout_seconds))
+
+    def blog(self, folder: Path | None = None) -> HugoBlog:
+        from digestbot.blog.hugo import HugoBlog, HugoStyle
+
+        b = self.settings.blog
+        style = HugoStyle(**{**b.as_dict(), "tags": tuple(b.tags)})
+        storage = self.settings.storage
+        return HugoBlog(folder or Path(storage.blog_dir), storage.post_filename, style)
+
+    def prompts(self) -> tuple[PromptTemplate, PromptTemplate]:
+        """The topic and predictions prompts, checked before anything is spent."""
+        from digestbot.llm.prompts import load_prompt
+
+        folder = self.settings.prompts_dir
+        return load_prompt("topic_analysis", folder), load_prompt("predictions", folder)
+
+    @asynccontextmanager
+    async def analyst(self, cache: AnalysisCache) -> AsyncIterator[Analyst | None]:
+        """An Analyst over an open client, or None when no API key is set (headline mode)."""
+        key = self.config.secrets.openai_api_key
+        if key is None:
+            yield None
+            return
+        topic_prompt, predictions_prompt = self.prompts()
+        from openai import AsyncOpenAI
+
+        from digestbot.core.analyse import Analyst, Pricing
+        from digestbot.llm.openai_chat import OpenAIChat
+
+        s = self.settings.llm
+        async with AsyncOpenAI(
+            api_key=key.get_secret_value(),
+            base_url=self.config.llm_base_url,
+            timeout=s.timeout_seconds,
+            max_retries=s.max_retries,
+        ) as client:
+            llm = OpenAIChat(
+                client,
+                s.model,
+                structured_output=s.structured_output,  # type: ignore[arg-type]
+                temperature=s.temperature,
+                max_output_tokens=s.max_output_tokens,
+            )
+            yield Analyst(
+                llm,
+                cache,
+                topic_prompt,
+                predictions_prompt,
+                concurrency=s.concurrency,
+                source_budget_tokens=s.source_budget_tokens,
+                pricing=Pricing(s.price_input_per_mtok, s.price_output_per_mtok),
+            )
+
+    def discord_opener(self) -> PlatformOpener | None:
+        """Opens Discord's REST API with the bot token, if there is one."""
+        token, s = self.config.secrets.discord_token, self.settings.discord
+        if token is None:
+            return None
+
+        @asynccontextmanager
+        async def open_discord() -> AsyncIterator:
+            from digestbot.chat.discord.client import DiscordPlatform, discord_rest
+
+            async with discord_rest(token.get_secret_value(), s.api_base_url) as client:
+                yield DiscordPlatform(client, threads=s.threads)
+
+        return open_discord
+
+    def slack_opener(self) -> PlatformOpener | None:
+        """Opens Slack's Web API with the bot token, if there is one."""
+        token, s = self.config.secrets.slack_bot_token, self.settings.slack
+        if token is None:
+            return None
+
+        @asynccontextmanager
+        async def open_slack() -> AsyncIterator:
+            from digestbot.chat.slack.app import SlackPlatform, slack_client
+
+            yield SlackPlatform(
+                slack_client(token.get_secret_value(), s.api_base_url), threads=s.threads
+            )
+
+        return open_slack
+
+    def _platforms(self) -> list[tuple[str, PlatformOpener | None, list[str], str]]:
+        s = self.settings
+        return [
+            ("discord", self.discord_opener(), s.discord.channels, s.discord.admin_channel),
+            ("slack", self.slack_opener(), s.slack.channels, s.slack.admin_channel),
+        ]
+
+    def has_chat(self) -> bool:
+        """Whether some chat platform has both a token and channels to post to."""
+        return any(opener and channels for _, opener, channels, _ in self._platforms())
+
+    def chat_publishers(self, store: Store) -> list[ChatPublisher]:
+        """A publisher for each chat platform that has a token and channels."""
+        return [
+            ChatPublisher(
+                name,
+                opener,
+                store.ledger,
+                store.claims,
+                channels,
+                concurrency=self.settings.delivery.concurrency,
+                owner=self.owner,
+                clock=self.clock,
+            )
+            for name, opener, channels, _ in self._platforms()
+            if opener and channels
+        ]
+
+    def admin_channels(self) -> list[AdminChannel]:
+        return [
+            AdminChannel(name, opener, admin)
+            for name, opener, _, admin in self._platforms()
+            if opener and admin
+        ]

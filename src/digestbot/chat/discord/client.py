@@ -1,0 +1,203 @@
+"""Discord through discord.py: REST publishing (no gateway needed) and its error mapping."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import aiohttp
+import discord
+from discord import app_commands
+
+from digestbot.chat.discord.render import (
+    DiscordMessage,
+    escape_lines,
+    render_discord,
+    render_headline,
+    render_search,
+    topic_embed,
+)
+from digestbot.core.errors import DeliveryError
+from digestbot.core.models import Digest, DigestRequest, Reply, Want
+from digestbot.core.ports import DigestCommands
+
+log = logging.getLogger(__name__)
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+THREAD_ARCHIVE_MINUTES = 1440
+
+
+def _failure(channel: str, exc: Exception) -> DeliveryError:
+    if isinstance(exc, discord.Forbidden):
+        return DeliveryError(
+            f"Discord channel {channel}: the bot lacks access (403 {exc.text or 'Forbidden'}); "
+            "invite it to the channel with Send Messages and Embed Links",
+            permanent=True,
+        )
+    if isinstance(exc, discord.NotFound):
+        return DeliveryError(
+            f"Discord channel {channel}: unknown channel (404); check discord.channels",
+            permanent=True,
+        )
+    if isinstance(exc, discord.HTTPException):
+        permanent = exc.status < 500 and exc.status != 429
+        return DeliveryError(
+            f"Discord channel {channel}: {exc.status} {exc.text}"[:300], permanent=permanent
+        )
+    return DeliveryError(
+        f"Discord channel {channel}: cannot reach Discord ({exc!r})"[:300], permanent=False
+    )
+
+
+class DiscordPlatform:
+    """Posts rendered messages over Discord's REST API, with a nonce as idempotency key."""
+
+    name = "discord"
+
+    def __init__(self, client: discord.Client, *, threads: bool) -> None:
+        self._client = client
+        self.threads = threads
+
+    def render(self, digest: Digest) -> Sequence[DiscordMessage]:
+        return render_discord(digest)
+
+    def render_notice(self, text: str) -> DiscordMessage:
+        return DiscordMessage(content=escape_lines(text))
+
+    async def send(
+        self, channel: str, message: DiscordMessage, *, key: str, thread: str | None
+    ) -> str:
+        target = self._client.get_partial_messageable(int(thread or channel))
+        try:
+            posted = await target.send(
+                content=message.content,
+                embeds=[discord.Embed.from_dict(e) for e in message.embeds],
+                nonce=key,  # with enforce_nonce: a resend within minutes returns the same message
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(channel, exc) from exc
+        return str(posted.id)
+
+    async def start_thread(self, channel: str, message_id: str, title: str) -> str:
+        try:
+            data = await self._client.http.start_thread_with_message(
+                int(channel),
+                int(message_id),
+                name=title[:100],
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            )
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_EXISTS:
+                return message_id  # a thread started from a message has the message's id
+            raise _failure(channel, exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(channel, exc) from exc
+        return str(data["id"])
+
+    async def find_sent(
+        self, channel: str, key: str, since: datetime, thread: str | None
+    ) -> str | None:
+        return None  # the nonce makes a resend return the message Discord already has
+
+
+@asynccontextmanager
+async def discord_rest(token: str, api_base_url: str) -> AsyncIterator[discord.Client]:
+    """A logged-in client for REST calls only: no gateway connection, no intents."""
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+    client = discord.Client(intents=discord.Intents.none())
+    async with client:
+        try:
+            await client.login(token)
+        except discord.LoginFailure as exc:
+            raise DeliveryError("Discord refused the bot token (401)", permanent=True) from exc
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"cannot log in to Discord: {exc}", permanent=False) from exc
+        yield client
+
+
+def render_reply(reply: Reply) -> list[DiscordMessage]:
+    """What /digest answers with: the short digest, one topic's details, or words."""
+    if reply.search is not None:
+        return render_search(reply.search)
+    if reply.digest is None:
+        files = (("predictions.png", reply.chart),) if reply.chart else ()
+        return [DiscordMessage(content=escape_lines(reply.text), files=files)]
+    if reply.topic is not None:
+        topic = reply.digest.topics[reply.topic - 1]
+        return [DiscordMessage(embeds=(topic_embed(reply.topic, topic),))]
+    return render_headline(reply.digest)
+
+
+def digest_command(service: DigestCommands, admins: Collection[str]) -> app_commands.Command:
+    @app_commands.command(
+        name="digest", description="The daily AI digest: today's, another day's, or a topic's"
+    )
+    @app_commands.describe(
+        day="A day as YYYY-MM-DD (default: today)",
+        topic="Show one topic's details",
+        status="Show the bot's status instead: runs, failures, usage",
+        predictions="Show how the predicted dates have moved, with a chart",
+        public="Post the answer in the channel for everyone (default: only you see it)",
+        force="Admins: make today's digest again",
+        search="Search all digests for these words instead",
+        page="Which page of search results",
+    )
+    async def digest(
+        interaction: discord.Interaction,
+        day: str | None = None,
+        topic: app_commands.Range[int, 1, 25] | None = None,
+        status: bool = False,
+        predictions: bool = False,
+        public: bool = False,
+        force: bool = False,
+        search: str | None = None,
+        page: app_commands.Range[int, 1, 1000] = 1,
+    ) -> None:
+        # Discord wants an answer within 3 s; making a digest takes longer.
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+        user = str(interaction.user.id)
+        want = (
+            Want.SEARCH if search
+            else Want.PREDICTIONS if predictions
+            else Want.STATUS if status
+            else Want.TOPIC if topic is not None
+            else Want.DIGEST
+        )  # fmt: skip
+        request = DigestRequest(
+            user, user in admins, want, day, topic, public, force, search or "", page
+        )
+        try:
+            reply = await service.handle(request)
+        except Exception:
+            log.exception("/digest failed for %s", request)
+            reply = Reply(text="Something went wrong on our side; it has been logged.")
+        for message in render_reply(reply):
+            await interaction.followup.send(
+                content=message.content or discord.utils.MISSING,
+                embeds=[discord.Embed.from_dict(e) for e in message.embeds],
+                files=[
+                    discord.File(io.BytesIO(data), filename=name) for name, data in message.files
+                ],
+                ephemeral=not reply.public,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    return digest
+
+
+def command_tree(
+    client: discord.Client, service: DigestCommands, admins: Collection[str]
+) -> app_commands.CommandTree:
+    tree = app_commands.CommandTree(client)
+    tree.add_command(digest_command(service, admins))
+    return tree
+
+
+def build_bot(service: DigestCommands, admins: Collection[str]) -> discord.Client:
+    """A gateway client that answers /digest; it needs no privileged intents."""
+    client = discord.Client(intents=discord.Intents.none())
+    command_tree(client, service, admins)
+    return client

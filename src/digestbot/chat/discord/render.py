@@ -1,0 +1,172 @@
+"""The digest as Discord messages: pure functions, every message inside Discord's limits.
+
+A headline message lists the topics linked to their sources; the details follow as
+embeds (one per topic, then trending and predictions), packed into as few messages as
+the limits allow, always split between embeds and never inside a word. Untrusted text
+is escaped so it can open no markdown, link or mention; the publisher also sends every
+message with AllowedMentions.none(), which is what really stops a ping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from digestbot.core.lines import headline_lines, search_lines
+from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
+from digestbot.core.text import fit, one_line, pack_lines, safe_url
+
+CONTENT_MAX = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TOTAL_MAX = 6000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+URL_MAX = 512
+COLOUR = 0x5865F2
+
+_MARKUP = re.compile(r"([\\*_~`|\[\]<>#])")
+_LINE_START = re.compile(r"^([-+>]|\d+[.)])")
+_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordMessage:
+    content: str | None = None
+    embeds: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    files: tuple[tuple[str, bytes], ...] = ()  # (file name, contents) to attach
+
+
+def _inert(text: str) -> str:
+    line = _MARKUP.sub(r"\\\1", text)
+    line = _LINE_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], line)
+    return _MASS_MENTION.sub("@\u200b\\1", line)
+
+
+def escape(text: str, limit: int = CONTENT_MAX) -> str:
+    """Untrusted text as inert Discord markdown on one line, at most `limit` characters."""
+    return fit(one_line(text), limit, _inert)
+
+
+def escape_lines(text: str, limit: int = CONTENT_MAX) -> str:
+    """Several lines of text, each made inert, as many whole lines as fit in `limit`."""
+    chunks = pack_lines([escape(line, limit) for line in text.splitlines()], limit)
+    return chunks[0] if chunks else ""
+
+
+class _DiscordMarkup:
+    def text(self, text: str, limit: int) -> str:
+        return escape(text, limit)
+
+    def bold(self, text: str) -> str:
+        return f"**{text}**"
+
+    def link(self, title: str, url: str, limit: int) -> str:
+        """A masked link; a missing, odd or overlong URL leaves the plain title."""
+        target = safe_url(url)
+        label = escape(title, limit)
+        return f"[{label}](<{target}>)" if target and len(target) <= URL_MAX else label
+
+
+MARKUP = _DiscordMarkup()
+
+
+def heading(digest: Digest) -> str:
+    headlines_only = digest.mode is DigestMode.HEADLINES
+    edition = " (headline edition: no LLM configured)" if headlines_only else ""
+    return f"**{digest.heading}**{edition}"
+
+
+def render_headline(digest: Digest) -> list[DiscordMessage]:
+    """The short form: the topics linked to their sources, trending and predictions in a line."""
+    lines = [heading(digest), *headline_lines(digest, MARKUP)]
+    return [DiscordMessage(content=chunk) for chunk in pack_lines(lines, CONTENT_MAX)]
+
+
+def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
+    embed: dict[str, Any] = {
+        "title": f"{number}. {escape(topic.title, TITLE_MAX - 4)}",
+        "color": COLOUR,
+    }
+    if url := safe_url(topic.post.url):
+        embed["url"] = url
+    analysis = topic.analysis
+    if analysis.status is AnalysisStatus.OK:
+        half = (DESCRIPTION_MAX - 40) // 2
+        embed["description"] = (
+            f"**Benefits**\n{escape(analysis.benefits, half)}\n\n"
+            f"**Ramifications**\n{escape(analysis.ramifications, half)}"
+        )
+    else:
+        label = (
+            "From the source"
+            if analysis.status is AnalysisStatus.SKIPPED
+            else "Analysis unavailable today; from the source"
+        )
+        excerpt = escape(topic.post.body, 400) or "(a link post)"
+        embed["description"] = f"*{label}:* {excerpt}"
+    return embed
+
+
+def _detail_embeds(digest: Digest) -> list[dict[str, Any]]:
+    embeds = [topic_embed(i, t) for i, t in enumerate(digest.topics, start=1)]
+    if digest.trending:
+        description = ""
+        for line in (f"• {MARKUP.link(t.title, t.url, 300)}" for t in digest.trending):
+            if len(description) + len(line) + 1 > DESCRIPTION_MAX:
+                break
+            description = f"{description}\n{line}" if description else line
+        embeds.append({"title": "Currently trending", "description": description})
+    if digest.predictions:
+        embeds.append(
+            {
+                "title": "Predictions",
+                "fields": [
+                    {
+                        "name": escape(p.event, FIELD_NAME_MAX - 40)
+                        + f" ({escape(p.predicted, 36)})",
+                        "value": escape(p.rationale, FIELD_VALUE_MAX),
+                    }
+                    for p in digest.predictions[:FIELDS_MAX]
+                ],
+            }
+        )
+    return embeds
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    """Characters that count toward Discord's 6,000 per message."""
+    size = len(embed.get("title", "")) + len(embed.get("description", ""))
+    size += len(embed.get("footer", {}).get("text", ""))
+    size += len(embed.get("author", {}).get("name", ""))
+    return size + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+
+
+def render_details(digest: Digest) -> list[DiscordMessage]:
+    """The embeds, packed in order into messages within the count and size limits."""
+    messages: list[DiscordMessage] = []
+    batch: list[dict[str, Any]] = []
+    for embed in _detail_embeds(digest):
+        too_many = len(batch) == EMBEDS_PER_MESSAGE
+        too_big = sum(map(embed_size, batch)) + embed_size(embed) > EMBED_TOTAL_MAX
+        if batch and (too_many or too_big):
+            messages.append(DiscordMessage(embeds=tuple(batch)))
+            batch = []
+        batch.append(embed)
+    if batch:
+        messages.append(DiscordMessage(embeds=tuple(batch)))
+    return messages
+
+
+def render_discord(digest: Digest) -> list[DiscordMessage]:
+    """Everything a channel receives for one digest, in posting order."""
+    return render_headline(digest) + render_details(digest)
+
+
+def render_search(found: SearchPage) -> list[DiscordMessage]:
+    """Search results: date and title, linked where the source is known; one message."""
+    return [DiscordMessage(content=pack_lines(search_lines(found, MARKUP), CONTENT_MAX)[0])]

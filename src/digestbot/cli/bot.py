@@ -1,0 +1,66 @@
+"""The long-running bot: `run`, and `discord-sync` to register its slash command."""
+
+from __future__ import annotations
+
+import argparse
+
+from digestbot.cli import args as checked
+from digestbot.cli.output import EXIT_OK, configure_logging, say
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    run = commands.add_parser(
+        "run", parents=[common], help="run the bot: the daily schedule and /digest",
+        description="Run the bot: the daily digest on schedule, /digest in Discord and Slack. "
+        "Stops cleanly on Ctrl-C or SIGTERM: a running digest gets "
+        "schedule.shutdown_grace_seconds to finish, and what it could not deliver goes out "
+        "at the next start.",
+    )  # fmt: skip
+    run.set_defaults(handler=run_command)
+
+    sync = commands.add_parser(
+        "discord-sync", parents=[common], help="register /digest with Discord",
+        description="Register the /digest command with Discord. Run it once, and after "
+        "upgrades.",
+    )  # fmt: skip
+    sync.add_argument(
+        "--guild", type=checked.snowflake, metavar="ID",
+        help="register in this server only (shows at once; global takes up to an hour)",
+    )  # fmt: skip
+    sync.set_defaults(handler=discord_sync_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from digestbot.app.digests import App
+    from digestbot.app.runner import BotRunner
+
+    config = checked.load_config(args)
+    configure_logging(args.verbose, "INFO")
+    app = App(config)
+
+    async def until_stopped() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        await BotRunner(app).run(stop)
+
+    asyncio.run(until_stopped())
+    return EXIT_OK
+
+
+def discord_sync_command(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from digestbot.app.digests import App
+    from digestbot.app.runner import sync_discord_commands
+
+    config = checked.load_config(args)
+    configure_logging(args.verbose)
+    names = asyncio.run(sync_discord_commands(App(config), args.guild))
+    where = f" in {args.guild}" if args.guild else ""
+    say("registered", ", ".join(f"/{name}" for name in names) + where)
+    return EXIT_OK

@@ -1,0 +1,199 @@
+"""Reading the history: `history`, `search`, `usage`, `predictions`. These open the
+database read-only, never create one, and print a table, or JSON with `--json`."""
+
+from __future__ import annotations
+
+import argparse
+
+from digestbot.cli import args as checked
+from digestbot.cli.output import EXIT_OK, print_json, say, table, warn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from digestbot.config.loader import Config
+    from digestbot.storage.reader import History
+
+PER_PAGE = 10
+MAX_PAGE = 10_000
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON, for scripts")
+
+    history = commands.add_parser(
+        "history", parents=[common, as_json], help="past digests, newest first",
+        description="Past digests, newest first, with their LLM calls, tokens and cost.",
+    )  # fmt: skip
+    history.add_argument(
+        "--limit", type=checked.count(1, 100_000), default=30, metavar="N",
+        help="how many digests to list (default: 30)",
+    )  # fmt: skip
+    history.set_defaults(handler=history_command)
+
+    search = commands.add_parser(
+        "search", parents=[common, as_json], help="search every digest's topics",
+        description="Search the titles and analyses of every digest, best matches first. "
+        "Every word must match, each as the start of a word.",
+    )  # fmt: skip
+    search.add_argument("words", nargs="+", metavar="WORD", help="what to look for")
+    search.add_argument(
+        "--page", type=checked.count(1, MAX_PAGE), default=1, metavar="N",
+        help=f"which page of {PER_PAGE} results (default: 1)",
+    )  # fmt: skip
+    search.set_defaults(handler=search_command)
+
+    usage = commands.add_parser(
+        "usage", parents=[common, as_json], help="LLM calls, tokens and cost",
+        description="LLM calls, cache hits, tokens and cost, per day or month, newest first.",
+    )  # fmt: skip
+    usage.add_argument("--by", choices=("day", "month"), default="month", help="(default: month)")
+    usage.add_argument("--since", type=checked.day, metavar="YYYY-MM-DD", help="from this day on")
+    usage.set_defaults(handler=usage_command)
+
+    predictions = commands.add_parser(
+        "predictions", parents=[common, as_json], help="how the predicted dates move",
+        description="How the predicted dates move over time: a table per event and month, "
+        "and with --chart a PNG chart (needs the charts extra).",
+    )  # fmt: skip
+    predictions.add_argument(
+        "--since", type=checked.day, metavar="YYYY-MM-DD", help="predictions made from this day on"
+    )
+    predictions.add_argument(
+        "--chart", type=checked.new_file, metavar="FILE", help="also draw the chart into FILE (PNG)"
+    )
+    predictions.set_defaults(handler=predictions_command)
+
+
+def _open(args: argparse.Namespace, config: Config | None = None) -> History:
+    from digestbot.storage.reader import History
+
+    config = config or checked.load_config(args)
+    return History(config.settings.storage.database)
+
+
+def history_command(args: argparse.Namespace) -> int:
+    with _open(args) as history:
+        rows = history.reports.history(args.limit)
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    if not rows:
+        warn("history", "no digests yet: run `digestbot generate`")
+        return EXIT_OK
+    table(
+        [
+            (
+                r["day"],
+                r["mode"] + (" (imported)" if r["imported"] else ""),
+                r["model"] or "-",
+                f"{r['topics']}" + (f" ({r['failed']} failed)" if r["failed"] else ""),
+                f"{r['llm_calls']} (+{r['cache_hits']} cached)",
+                f"{r['tokens']:,}",
+                f"${r['cost_usd']:.4f}",
+            )
+            for r in rows
+        ],
+        ("day", "mode", "model", "topics", "LLM calls", "tokens", "cost"),
+        right=(5, 6),
+    )
+    return EXIT_OK
+
+
+def search_command(args: argparse.Namespace) -> int:
+    from digestbot.core.errors import UsageError
+    from digestbot.storage.search import search_words
+
+    query = " ".join(args.words)
+    if not search_words(query):
+        raise UsageError(f"nothing to search for in {query!r}: give a word of letters or digits")
+    with _open(args) as history:
+        total, rows = history.search.search(query, PER_PAGE, (args.page - 1) * PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    if args.json:
+        print_json(
+            {"query": query, "page": args.page, "pages": pages, "total": total, "hits": rows}
+        )
+        return EXIT_OK
+    shown = f", page {args.page} of {pages}" if pages > 1 else ""
+    warn("found", f"{total} matches{shown}", colour="bold")
+    if rows:
+        table(
+            [
+                (
+                    r["day"],
+                    r["title"] + (" (trending)" if r["kind"] == "trending" else ""),
+                    r["url"],
+                )
+                for r in rows
+            ],
+            ("day", "title", "link"),
+        )
+    elif args.page > pages:
+        warn("page", f"there are only {pages} pages")
+    return EXIT_OK
+
+
+def usage_command(args: argparse.Namespace) -> int:
+    with _open(args) as history:
+        rows = history.reports.usage(args.by, args.since)
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    if not rows:
+        warn("usage", "no runs yet")
+        return EXIT_OK
+    table(
+        [
+            (
+                r["period"],
+                r["runs"],
+                f"{r['calls']:,}",
+                f"{r['cache_hits']:,}",
+                f"{r['prompt_tokens']:,}",
+                f"{r['completion_tokens']:,}",
+                f"${r['cost_usd']:.4f}",
+            )
+            for r in rows
+        ],
+        (args.by, "runs", "LLM calls", "cache hits", "tokens in", "tokens out", "cost"),
+        right=(1, 2, 3, 4, 5, 6),
+    )
+    return EXIT_OK
+
+
+def predictions_command(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from digestbot.core import trends
+    from digestbot.core.errors import DigestbotError, MissingDigest
+
+    config = checked.load_config(args)
+    with _open(args, config) as history:
+        made = history.reports.predictions_made(args.since)
+    by_event = trends.series(made, config.settings.predictions.events)
+    if not by_event:
+        raise MissingDigest("there are no predictions in history yet")
+    months = trends.monthly(by_event)
+    if args.json:
+        print_json([asdict(m) for m in months])
+    else:
+        table(
+            [
+                (m.event, m.month, m.count, f"{m.median:.1f}", f"{m.low:.0f}–{m.high:.0f}")
+                for m in months
+            ],
+            ("event", "month", "predictions", "median year", "range"),
+            right=(2, 3),
+        )
+    if args.chart:
+        from digestbot.chart import prediction_chart
+
+        chart = prediction_chart(by_event)
+        try:
+            with open(args.chart, "wb") as handle:
+                handle.write(chart)
+        except OSError as exc:
+            raise DigestbotError(f"cannot write the chart {args.chart}: {exc.strerror}") from None
+        say("chart", args.chart)
+    return EXIT_OK

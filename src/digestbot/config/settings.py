@@ -1,0 +1,138 @@
+"""What can be set, with its default and its rules: every section of digestbot.toml.
+
+`digestbot.example.toml` and `.env.example` list the same settings with the same
+defaults (a test keeps them in step). The defaults match the blog this project continues.
+"""
+
+# The annotations below are the fields' types, read when each class is made.
+from digestbot.config import rules
+from digestbot.config.fields import Section, field
+
+DEFAULT_COVER = (
+    "https://user-images.githubusercontent.com/35503959/"
+    "230746459-e1513798-69aa-49fb-8c88-990ee42136e9.png"
+)
+DEFAULT_NOTICE = (
+    "*Notice:* This post has been automatically generated and does not reflect the views"
+    " of the site owner, nor does it claim to be accurate."
+)
+
+
+class StorageSettings(Section):
+    database: str = field("digestbot.db", check=rules.not_blank)
+    blog_dir: str = field("blog/content/posts", check=rules.not_blank)
+    post_filename: str = field("{date}-ai-auto-summary.md", check=rules.post_filename)
+
+
+class RedditSettings(Section):
+    main_subreddit: str = field("MachineLearning", check=rules.not_blank)
+    trending_subreddit: str = field("machinelearningnews", check=rules.not_blank)
+    trending_listing: str = field("hot", choices=("hot", "top", "new", "rising"))
+    fetch_limit: int = field(25, ge=1, le=100)
+    user_agent: str = field("python:digestbot:0.2 (a daily digest bot)", check=rules.not_blank)
+    oauth_url: str = field("https://oauth.reddit.com", check=rules.web_url)
+    reddit_url: str = field("https://www.reddit.com", check=rules.web_url)
+    timeout_seconds: float = field(20.0, gt=0, le=600)
+
+
+class SelectionSettings(Section):
+    topics: int = field(5, ge=1, le=25)
+    trending_min: int = field(3, ge=0, le=50)
+    trending_max: int = field(5, ge=0, le=50)
+    trending_lookback_days: int = field(7, ge=0, le=3650)
+    max_age_hours: float = field(48.0, gt=0, le=24 * 365)
+    min_score: int = 0
+
+    def problems(self) -> list[str]:
+        if self.trending_min > self.trending_max:
+            return ["trending_min is larger than trending_max"]
+        return []
+
+
+class LLMSettings(Section):
+    base_url: str = field("", check=rules.optional(rules.web_url))  # else $OPENAI_BASE_URL
+    model: str = field("gpt-4o-mini", check=rules.not_blank)
+    structured_output: str = field("auto", choices=("auto", "json_schema", "json_object"))
+    concurrency: int = field(6, ge=1, le=64)
+    timeout_seconds: float = field(60.0, gt=0, le=3600)
+    max_retries: int = field(3, ge=0, le=10)
+    temperature: float = field(0.7, ge=0, le=2)
+    max_output_tokens: int = field(700, ge=64, le=100_000)
+    source_budget_tokens: int = field(1200, ge=50, le=100_000)
+    price_input_per_mtok: float = field(0.15, ge=0)
+    price_output_per_mtok: float = field(0.60, ge=0)
+
+
+class PredictionSettings(Section):
+    events: list[str] = field(["Artificial general intelligence", "Technological singularity"])
+
+
+class BlogSettings(Section):
+    """The post's front matter and fixed text; the defaults are the blog's own."""
+
+    title: str = "[Daily Automated AI Summary]"
+    author: str = "Blog Agent"
+    tags: list[str] = field(["daily ai summary", "automated content"])
+    draft: bool = False
+    show_toc: bool = True
+    toc_open: bool = False
+    show_reading_time: bool = True
+    show_word_count: bool = True
+    cover_image: str = DEFAULT_COVER
+    cover_alt: str = "singing birds"
+    cover_hidden: bool = True
+    notice: str = DEFAULT_NOTICE
+
+
+class DiscordSettings(Section):
+    channels: list[str] = field([], check=rules.discord_ids)
+    threads: bool = False
+    admin_channel: str = field("", check=rules.discord_id)
+    admins: list[str] = field([], check=rules.discord_ids)
+    api_base_url: str = field("https://discord.com/api/v10", check=rules.web_url)
+
+
+class SlackSettings(Section):
+    channels: list[str] = field([], check=rules.slack_channels)
+    threads: bool = False
+    admin_channel: str = field("", check=rules.slack_channel)
+    admins: list[str] = field([], check=rules.slack_users)
+    mode: str = field("socket", choices=("socket", "http"))
+    http_host: str = field("127.0.0.1", check=rules.not_blank)
+    http_port: int = field(3000, ge=1, le=65535)
+    http_path: str = "/slack/events"
+    api_base_url: str = field("https://slack.com/api/", check=rules.web_url)
+
+
+class DeliverySettings(Section):
+    concurrency: int = field(8, ge=1, le=100)
+
+
+class ScheduleSettings(Section):
+    enabled: bool = True
+    time: str = field("05:30", check=rules.clock_time)
+    days: str = field("mon-sun", check=rules.cron_days)
+    timezone: str = field("UTC", check=rules.time_zone)
+    misfire_grace_seconds: int = field(3600, ge=1, le=86_400)
+    shutdown_grace_seconds: float = field(60.0, ge=0, le=3600)
+
+
+class CommandSettings(Section):
+    cooldown_seconds: float = field(300.0, ge=0)
+
+
+class Settings(Section):
+    """Everything that is not a secret: the TOML file, then DIGESTBOT_<SECTION>__<KEY>."""
+
+    prompts_dir: str = ""  # a folder whose prompt files replace the shipped ones
+    storage: StorageSettings = StorageSettings()
+    reddit: RedditSettings = RedditSettings()
+    selection: SelectionSettings = SelectionSettings()
+    llm: LLMSettings = LLMSettings()
+    predictions: PredictionSettings = PredictionSettings()
+    blog: BlogSettings = BlogSettings()
+    discord: DiscordSettings = DiscordSettings()
+    slack: SlackSettings = SlackSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    commands: CommandSettings = CommandSettings()

@@ -1,0 +1,247 @@
+"""The LLM's part of a digest: every topic's analysis and the predictions, concurrently.
+
+Calls run at once up to a bound; each answer is validated against a schema, given one
+repair try, and cached in the store as soon as it is good, so a run that dies half way
+resumes where it stopped. A topic whose analysis fails is published headline-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from digestbot.core.errors import LLMError, LLMOutputError
+from digestbot.core.models import Analysis, AnalysisStatus, Prediction, Topic, Usage
+from digestbot.core.ports import LLM, AnalysisCache, Completion, Prompt
+from digestbot.core.text import as_data, one_line
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_blank(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class TopicAnswer(_Answer):
+    benefits: str
+    ramifications: str
+
+
+class PredictionAnswer(_Answer):
+    event: str
+    predicted: str
+    rationale: str
+
+
+class PredictionsAnswer(_Answer):
+    predictions: list[PredictionAnswer]
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """US dollars per million tokens, as the provider bills them."""
+
+    input_per_mtok: float = 0.0
+    output_per_mtok: float = 0.0
+
+    def usage(self, completion: Completion) -> Usage:
+        cost = (
+            completion.prompt_tokens * self.input_per_mtok
+            + completion.completion_tokens * self.output_per_mtok
+        ) / 1_000_000
+        return Usage(
+            calls=1,
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            cost_usd=cost,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    topics: tuple[Topic, ...]
+    predictions: tuple[Prediction, ...]
+    usage: Usage
+    problems: tuple[str, ...]
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Analyst:
+    def __init__(
+        self,
+        llm: LLM,
+        cache: AnalysisCache,
+        topic_prompt: Prompt,
+        predictions_prompt: Prompt,
+        *,
+        concurrency: int,
+        source_budget_tokens: int,
+        pricing: Pricing,
+    ) -> None:
+        self._llm = llm
+        self._cache = cache
+        self._topic_prompt = topic_prompt
+        self._predictions_prompt = predictions_prompt
+        self._slots = asyncio.Semaphore(concurrency)
+        self._budget = source_budget_tokens
+        self._pricing = pricing
+
+    async def run(
+        self,
+        topics: Sequence[Topic],
+        events: Sequence[str],
+        day: date,
+        progress: ProgressCallback | None = None,
+    ) -> AnalysisResult:
+        total = len(topics) + (1 if events else 0)
+        done = 0
+        usages: list[Usage] = []
+
+        async def tracked(coro):
+            nonlocal done
+            value, usage = await coro
+            usages.append(usage)
+            done += 1
+            if progress:
+                progress(done, total)
+            return value
+
+        jobs = [tracked(self._topic(t)) for t in topics]
+        if events:
+            jobs.append(tracked(self._predictions(events, day)))
+        results = await asyncio.gather(*jobs)
+        analysed: tuple[Topic, ...] = tuple(results[: len(topics)])
+        predictions, predictions_error = results[len(topics)] if events else ((), "")
+        problems: list[str] = []
+        if failed := [t for t in analysed if t.analysis.status is AnalysisStatus.FAILED]:
+            problems.append(
+                f"{len(failed)} of {len(analysed)} topics could not be analysed and went out "
+                f"headline-only ({failed[0].analysis.error}); `digestbot generate --force` "
+                "asks again for them only"
+            )
+        if predictions_error:
+            problems.append(f"no predictions today: {predictions_error}")
+        return AnalysisResult(analysed, predictions, sum(usages, Usage()), tuple(problems))
+
+    async def _topic(self, topic: Topic) -> tuple[Topic, Usage]:
+        prompt = self._topic_prompt
+        community = topic.post.source.partition(":")[2] or topic.post.source
+        messages = prompt.render(
+            title=as_data(topic.title, self._budget),
+            community=one_line(community),
+            body=as_data(topic.post.body or "(no text: a link post)", self._budget),
+        )
+        answer, usage, error = await self._answer(
+            topic.post.id, "topic", prompt, messages, TopicAnswer
+        )
+        if answer is None:
+            return replace(topic, analysis=Analysis(AnalysisStatus.FAILED, error=error)), usage
+        analysis = Analysis(
+            AnalysisStatus.OK,
+            benefits=one_line(answer.benefits),
+            ramifications=one_line(answer.ramifications),
+        )
+        return replace(topic, analysis=analysis), usage
+
+    async def _predictions(
+        self, events: Sequence[str], day: date
+    ) -> tuple[tuple[tuple[Prediction, ...], str], Usage]:
+        """The predictions (or none and why), and what they cost."""
+        prompt = self._predictions_prompt
+        messages = prompt.render(
+            today=day.isoformat(), events="\n".join(f"- {one_line(e)}" for e in events)
+        )
+        subject = f"predictions:{day.isoformat()}:" + "|".join(events)
+        answer, usage, error = await self._answer(
+            subject, "predictions", prompt, messages, PredictionsAnswer
+        )
+        if answer is None:
+            return ((), error), usage
+        by_event = {a.event.strip().casefold(): a for a in answer.predictions}
+        predictions = []
+        for position, event in enumerate(events):
+            # Match by name; a model that renamed the events is matched by position.
+            match = by_event.get(event.casefold()) or (
+                answer.predictions[position] if position < len(answer.predictions) else None
+            )
+            if match:
+                predictions.append(
+                    Prediction(event, one_line(match.predicted), one_line(match.rationale))
+                )
+        return (tuple(predictions), ""), usage
+
+    async def _answer(
+        self,
+        subject: str,
+        kind: str,
+        prompt: Prompt,
+        messages: list[dict[str, str]],
+        shape: type[_Answer],
+    ) -> tuple[Any | None, Usage, str]:
+        """The validated answer (or None), what it cost, and why it failed if it did."""
+        model = self._llm.model
+        if (cached := self._cache.get(subject, model, prompt.version)) is not None:
+            try:
+                return shape.model_validate(cached), Usage(cache_hits=1), ""
+            except ValidationError:
+                pass  # a cache row from an older schema: ask again
+        schema = shape.model_json_schema()
+        usage = Usage()
+        problem = ""
+        for attempt in range(2):  # the answer, then one repair try
+            reply = ""
+            try:
+                async with self._slots:
+                    completion = await self._llm.complete_json(messages, kind, schema)
+            except LLMOutputError as exc:
+                usage += self._pricing.usage(
+                    Completion("", exc.prompt_tokens, exc.completion_tokens)
+                )
+                problem = str(exc)
+            except LLMError as exc:
+                return None, usage + Usage(calls=1), str(exc)
+            else:
+                usage += self._pricing.usage(completion)
+                try:
+                    answer = shape.model_validate_json(completion.text)
+                except ValidationError as exc:
+                    problem, reply = _describe(exc), completion.text
+                else:
+                    self._cache.put(
+                        subject, kind, model, prompt.version, answer.model_dump(), usage
+                    )
+                    return answer, usage, ""
+            if attempt == 0:
+                previous = [{"role": "assistant", "content": reply[:4000]}] if reply else []
+                messages = [
+                    *messages,
+                    *previous,
+                    {
+                        "role": "user",
+                        "content": f"That reply was not usable ({problem}). Reply again "
+                        "with only the JSON object, every field filled in.",
+                    },
+                ]
+        return None, usage, f"no usable answer after a repair try: {problem}"
+
+
+def _describe(error: ValidationError) -> str:
+    """A short, model-readable account of what was wrong with a reply."""
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}"
+        for e in error.errors(include_url=False)[:3]
+    ]
+    return "; ".join(problems) or json.dumps(str(error))[:200]

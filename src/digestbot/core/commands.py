@@ -1,0 +1,212 @@
+"""`/digest` on demand, platform-free: what was asked, whether it is allowed, the answer.
+
+Reading history is free and open to everyone. Making a digest costs LLM calls, so it
+happens only for today, only when there is none yet (or an admin forces it), and
+each user may trigger it at most once per cooldown. Concurrent askers share one
+generation: the caller's `make_digest` and the database see to that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from digestbot.core import trends
+from digestbot.core.errors import CommandError, SourceError
+from digestbot.core.models import (
+    Digest,
+    DigestRequest,
+    PredictionSeries,
+    Reply,
+    SearchHit,
+    SearchPage,
+    Want,
+)
+from digestbot.core.ports import History
+
+USAGE = (
+    "/digest [YYYY-MM-DD] [topic N] [public] [force]  ·  /digest status  ·  "
+    "/digest search WORDS [page N]  ·  /digest predictions [public]\n"
+    "e.g. /digest · /digest 2026-11-20 · /digest topic 2 · /digest search lora"
+)
+PER_PAGE = 10
+
+
+def search_page(history: History, query: str, page: int = 1) -> SearchPage:
+    """One page of search results, best first."""
+    page = max(page, 1)
+    total, rows = history.search.search(query, PER_PAGE, (page - 1) * PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    hits = tuple(
+        SearchHit(date.fromisoformat(r["day"]), r["title"], r["url"], r["kind"]) for r in rows
+    )
+    return SearchPage(query, page, pages, total, hits)
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(f"{text!r} is not a date like 2026-11-20.\n{USAGE}") from exc
+
+
+def parse_text(text: str, user: str, is_admin: bool) -> DigestRequest:
+    """The words after a `/digest` typed in chat (Slack passes them as one string)."""
+    words = text.split()
+    if words and words[0].lower() == "search":
+        page = 1
+        if len(words) > 2 and words[-2].lower() == "page" and words[-1].isdigit():
+            page, words = int(words[-1]), words[:-2]
+        query = " ".join(words[1:])
+        if not query:
+            raise CommandError(f"Search for what?\n{USAGE}")
+        return DigestRequest(user, is_admin, Want.SEARCH, query=query, page=page)
+    day: str | None = None
+    topic: int | None = None
+    public = force = status = False
+    while words:
+        word = words.pop(0).lower()
+        if word == "predictions":
+            return DigestRequest(user, is_admin, Want.PREDICTIONS, public="public" in words)
+        if word == "status":
+            status = True
+        elif word == "public":
+            public = True
+        elif word == "force":
+            force = True
+        elif word == "topic" and words and words[0].isdigit():
+            topic = int(words.pop(0))
+        elif word in ("help", "?"):
+            raise CommandError(USAGE)
+        elif word[:1].isdigit():
+            day = word
+        else:
+            raise CommandError(f"I don't know {word!r}.\n{USAGE}")
+    want = Want.STATUS if status else Want.TOPIC if topic is not None else Want.DIGEST
+    return DigestRequest(user, is_admin, want, day, topic, public, force)
+
+
+class Cooldowns:
+    """When each user may next trigger a generation; kept in memory, per process."""
+
+    def __init__(self, period: timedelta) -> None:
+        self._period = period
+        self._next: dict[str, datetime] = {}
+
+    def wait(self, user: str, now: datetime) -> timedelta:
+        """How long `user` must still wait; zero means go (and starts a new period)."""
+        ready = self._next.get(user)
+        if ready and now < ready:
+            return ready - now
+        self._next[user] = now + self._period
+        return timedelta(0)
+
+
+MakeDigest = Callable[[date, bool], Awaitable[Digest]]
+
+
+class DigestService:
+    def __init__(
+        self,
+        history: History,
+        make_digest: MakeDigest,
+        *,
+        cooldown: timedelta,
+        next_run: Callable[[], datetime | None] = lambda: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        events: Sequence[str] = (),
+        draw_chart: Callable[[PredictionSeries], bytes] | None = None,
+    ) -> None:
+        self._history = history
+        self._make_digest = make_digest
+        self._cooldowns = Cooldowns(cooldown)
+        self._next_run = next_run
+        self._clock = clock
+        self._events = tuple(events)
+        self._draw_chart = draw_chart
+
+    async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
+        try:
+            request = parse_text(text, user, is_admin)
+        except CommandError as exc:
+            return Reply(text=str(exc))
+        return await self.handle(request)
+
+    async def handle(self, request: DigestRequest) -> Reply:
+        try:
+            return await self._answer(request)
+        except CommandError as exc:
+            return Reply(text=str(exc))
+
+    async def _answer(self, request: DigestRequest) -> Reply:
+        if request.want is Want.STATUS:
+            return Reply(text=self.status(), public=request.public)
+        if request.want is Want.PREDICTIONS:
+            return self._predictions(request.public)
+        if request.want is Want.SEARCH:
+            found = search_page(self._history, request.query, request.page)
+            return Reply(search=found, public=request.public)
+        digest = await self._digest(request)
+        if request.topic is not None and not 1 <= request.topic <= len(digest.topics):
+            raise CommandError(f"The digest of {digest.day} has topics 1 to {len(digest.topics)}.")
+        return Reply(digest=digest, topic=request.topic, public=request.public)
+
+    async def _digest(self, request: DigestRequest) -> Digest:
+        now = self._clock()
+        today = now.astimezone(UTC).date()
+        day = _parse_day(request.day) if request.day else today
+        if request.force and not request.is_admin:
+            raise CommandError("Only admins can make a digest again (force).")
+        stored = self._history.digests.load(day)
+        if stored and not request.force:
+            return stored
+        if day != today:
+            raise CommandError(
+                f"There is no digest for {day}." if day < today else f"{day} has not come yet."
+            )
+        if (wait := self._cooldowns.wait(request.user, now)) > timedelta(0):
+            raise CommandError(
+                f"Making a digest costs LLM calls: please try again in {wait.seconds + 1} s."
+            )
+        try:
+            return await self._make_digest(day, request.force)
+        except SourceError as exc:
+            raise CommandError(f"No digest could be made: {exc}") from exc
+
+    def _predictions(self, public: bool) -> Reply:
+        by_event = trends.series(self._history.reports.predictions_made(None), self._events)
+        if not by_event:
+            return Reply(text="No predictions in history yet.", public=public)
+        lines = ["When each event is expected (the median of a month's predictions):"]
+        for event, points in by_event.items():
+            rows = trends.monthly({event: points})
+            first, last = rows[0], rows[-1]
+            lines.append(
+                f"• {event}: {last.median:.0f} (predicted in {last.month})"
+                + (f", was {first.median:.0f} (in {first.month})" if first is not last else "")
+            )
+        chart = self._draw_chart(by_event) if self._draw_chart else None
+        return Reply(text="\n".join(lines), public=public, chart=chart)
+
+    def status(self) -> str:
+        now = self._clock()
+        lines = []
+        if run := self._history.reports.last_run():
+            lines.append(
+                f"Last run: {run['command']} for {run['day']}, {run['status']}"
+                f" (started {run['started_at']})"
+                + (f": {run['message']}" if run["message"] else "")
+            )
+        else:
+            lines.append("Last run: none yet")
+        next_run = self._next_run()
+        lines.append(f"Next run: {next_run:%Y-%m-%d %H:%M %Z}" if next_run else "Next run: none")
+        failures = self._history.reports.recent_failures(since=now - timedelta(days=7))
+        lines.append(f"Failures in the last 7 days: {len(failures)}")
+        lines += [f"  - {f}" for f in failures]
+        usage = self._history.reports.month_usage(now.date())
+        lines.append(
+            f"This month: {usage['runs']} runs, {usage['calls']} LLM calls, "
+            f"{usage['tokens']:,} tokens, ${usage['cost_usd']:.4f}"
+        )
+        return "\n".join(lines)

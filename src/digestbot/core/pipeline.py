@@ -1,0 +1,228 @@
+"""The one place the stages are sequenced: collect → select → analyse → store → publish."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from digestbot.core.claims import hold
+from digestbot.core.errors import SourceError
+from digestbot.core.models import Collection, Digest, DigestMode, Usage
+from digestbot.core.ports import History, Progress, Published, Publisher, Source
+from digestbot.core.select import SelectionRules, select_topics, select_trending
+
+if TYPE_CHECKING:
+    from digestbot.core.analyse import Analyst
+
+CLAIM_STALE_AFTER = timedelta(minutes=30)  # a generation takes minutes at most
+CLAIM_WAIT_SECONDS = 15 * 60.0  # how long a second run waits for the first one's digest
+
+
+class NoProgress:
+    def stage(self, description: str) -> None:
+        pass
+
+    def analysed(self, done: int, total: int) -> None:
+        pass
+
+
+class RunStatus:
+    """How a run ended, as recorded and as the command's exit code tells it."""
+
+    OK = "ok"  # complete, and delivered everywhere it was meant to go
+    DEGRADED = "degraded"  # published, with problems (a topic, a channel, the post)
+    FAILED = "failed"  # nothing was published
+
+
+@dataclass(frozen=True, slots=True)
+class Communities:
+    main: str
+    trending: str
+    trending_listing: str
+
+
+async def collect(source: Source, communities: Communities, now: datetime) -> Collection:
+    """Both listings at once. The main one must work; trending is a nice-to-have."""
+    main, trending = await asyncio.gather(
+        source.fetch(communities.main, "top"),
+        source.fetch(communities.trending, communities.trending_listing),
+        return_exceptions=True,
+    )
+    if isinstance(main, BaseException):
+        raise main
+    problems: tuple[str, ...] = ()
+    if isinstance(trending, BaseException):
+        if not isinstance(trending, SourceError):
+            raise trending
+        problems = (f"trending topics left out: {trending}",)
+        trending = []
+    return Collection(now, tuple(main), tuple(trending), problems=problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    digest: Digest
+    created: bool  # False: the day already had a digest and it was kept
+    published: tuple[Published, ...]
+    seconds: float
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What needs attention: the digest's own problems, then its deliveries'."""
+        delivery = tuple(p for published in self.published for p in published.problems)
+        return self.digest.problems + delivery
+
+    @property
+    def status(self) -> str:
+        if self.published and not any(p.delivered for p in self.published):
+            return RunStatus.FAILED
+        return RunStatus.DEGRADED if self.problems else RunStatus.OK
+
+
+class Pipeline:
+    def __init__(
+        self,
+        history: History,
+        analyst: Analyst | None,
+        model: str,
+        rules: SelectionRules,
+        events: Sequence[str],
+        publishers: Sequence[Publisher] = (),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: Progress | None = None,
+        owner: str = "",
+    ) -> None:
+        self._history = history
+        self._analyst = analyst
+        self._model = model if analyst else ""
+        self._rules = rules
+        self._events = tuple(events)
+        self._publishers = tuple(publishers)
+        self._clock = clock
+        self._progress = progress or NoProgress()
+        self._owner = owner
+
+    async def generate(
+        self,
+        day: date,
+        gather: Callable[[], Awaitable[Collection]],
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> Outcome:
+        """Build, store and publish the digest of `day` from what `gather()` collects.
+
+        A day that has a digest keeps it unless `force`, and is published again
+        (publishers are idempotent), so a run that stopped before publishing is
+        finished by the next one. `dry_run` publishes nothing.
+        Raises SourceError when there is nothing to publish.
+        """
+        started = time.perf_counter()
+        existing = self._history.digests.load(day)
+        if existing and not force:
+            published = () if dry_run else await self._publish(existing)
+            return Outcome(existing, False, published, time.perf_counter() - started)
+        if dry_run:
+            return await self._generate(day, gather, started, record=False)
+        key = f"generate:{day.isoformat()}"
+        self._progress.stage("claiming the day")
+        waited = await hold(
+            self._history.claims,
+            key,
+            self._owner,
+            stale_after=CLAIM_STALE_AFTER,
+            clock=self._clock,
+            max_wait=CLAIM_WAIT_SECONDS,
+        )
+        try:
+            made = self._history.digests.load(day) if waited else None
+            if made is not None:  # another run made the day's digest meanwhile: that one it is
+                published = await self._publish(made)
+                return Outcome(made, False, published, time.perf_counter() - started)
+            return await self._generate(day, gather, started, record=True)
+        finally:
+            self._history.claims.release(key, self._owner)
+
+    async def _generate(
+        self,
+        day: date,
+        gather: Callable[[], Awaitable[Collection]],
+        started: float,
+        *,
+        record: bool,
+    ) -> Outcome:
+        runs = self._history.runs
+        run_id = runs.start("generate", day, self._model) if record else None
+        usage = Usage()
+        try:
+            self._progress.stage("collecting posts")
+            collection = await gather()
+            digest = await self._build(day, collection)
+            usage = digest.usage
+            published: tuple[Published, ...] = ()
+            if record:
+                self._progress.stage("storing")
+                self._history.digests.save(digest, run_id)
+                published = await self._publish(digest)
+        except BaseException as exc:
+            if run_id is not None:
+                runs.finish(run_id, RunStatus.FAILED, str(exc) or type(exc).__name__, usage)
+            raise
+        outcome = Outcome(digest, True, published, time.perf_counter() - started)
+        if run_id is not None:
+            runs.finish(run_id, outcome.status, "; ".join(outcome.problems), usage)
+        return outcome
+
+    async def _build(self, day: date, collection: Collection) -> Digest:
+        topics = select_topics(
+            collection.main,
+            self._history.digests.covered_post_ids(other_than=day),
+            self._rules,
+            now=collection.collected_at,
+        )
+        if not topics:
+            raise SourceError(
+                f"no usable posts among {len(collection.main)} collected "
+                "(all covered before, stickied, NSFW, removed or too old): no digest today"
+            )
+        trending = select_trending(
+            collection.trending,
+            topics,
+            self._history.digests.recent_trending_titles(day, self._rules.trending_lookback_days),
+            self._rules,
+        )
+        notes, problems = list(collection.notes), list(collection.problems)
+        if len(trending) < self._rules.trending_min and collection.trending:
+            notes.append(f"only {len(trending)} new trending titles")
+        predictions: tuple = ()
+        usage = Usage()
+        if self._analyst:
+            self._progress.stage(f"analysing {len(topics)} topics")
+            result = await self._analyst.run(topics, self._events, day, self._progress.analysed)
+            topics, predictions, usage = result.topics, result.predictions, result.usage
+            problems += result.problems
+        now = self._clock()
+        # The post's date is the digest's day, at the time it was made.
+        generated_at = datetime.combine(day, now.time().replace(microsecond=0), UTC)
+        return Digest(
+            day=day,
+            generated_at=generated_at,
+            model=self._model,
+            mode=DigestMode.FULL if self._analyst else DigestMode.HEADLINES,
+            topics=topics,
+            trending=trending,
+            predictions=predictions,
+            usage=usage,
+            notes=tuple(notes),
+            problems=tuple(problems),
+        )
+
+    async def _publish(self, digest: Digest) -> tuple[Published, ...]:
+        if not self._publishers:
+            return ()
+        self._progress.stage("publishing to " + ", ".join(p.name for p in self._publishers))
+        return tuple(await asyncio.gather(*(p.publish(digest) for p in self._publishers)))

@@ -1,0 +1,194 @@
+"""What the core needs from the outside world, as Protocols: sources, the LLM, chat
+platforms, publishers, and the parts of the history it reads and writes. The modules
+outside the core implement them without naming them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from digestbot.core.models import Digest, DigestRequest, Reply, SourcePost, Usage
+
+
+class Source(Protocol):
+    async def fetch(self, community: str, listing: str) -> list[SourcePost]:
+        """One listing ("top" of the day, "hot", ...) of a community. Raises SourceError."""
+        ...
+
+
+class Progress(Protocol):
+    def stage(self, description: str) -> None: ...
+
+    def analysed(self, done: int, total: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    summary: str  # where the digest went, in a line
+    problems: tuple[str, ...] = ()  # what failed, each with what to do
+    delivered: bool = True  # False: it reached none of this publisher's places
+
+    @property
+    def complete(self) -> bool:
+        return self.delivered and not self.problems
+
+
+class Publisher(Protocol):
+    name: str
+
+    async def publish(self, digest: Digest) -> Published:
+        """Deliver the digest, idempotently; failures are reported, never raised."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LLM(Protocol):
+    model: str
+
+    async def complete_json(
+        self, messages: Sequence[dict[str, str]], schema_name: str, schema: dict[str, Any]
+    ) -> Completion:
+        """One chat completion whose text should be a JSON object matching `schema`."""
+        ...
+
+
+class Prompt(Protocol):
+    """A prompt file: a version (its text's hash) and messages rendered from variables."""
+
+    name: str
+    version: str
+
+    def render(self, **values: str) -> list[dict[str, str]]: ...
+
+
+class ChatPlatform(Protocol):
+    """A chat platform's REST API as delivery needs it."""
+
+    name: str
+    threads: bool  # the details go in a thread under the headline message
+
+    def render(self, digest: Digest) -> Sequence[Any]:
+        """The digest's messages, in posting order (pure and deterministic)."""
+        ...
+
+    def render_notice(self, text: str) -> Any:
+        """A message of our own words (to admins), made inert like any other text."""
+        ...
+
+    async def send(self, channel: str, message: Any, *, key: str, thread: str | None) -> str:
+        """Post one message (into `thread` if given); returns its id. `key` is idempotent."""
+        ...
+
+    async def start_thread(self, channel: str, message_id: str, title: str) -> str:
+        """Open a thread under a posted message; returns what `send` takes as `thread`."""
+        ...
+
+    async def find_sent(
+        self, channel: str, key: str, since: datetime, thread: str | None
+    ) -> str | None:
+        """The id of a message posted with `key` since `since`, where the platform can tell."""
+        ...
+
+
+class DigestCommands(Protocol):
+    """Answers /digest; never raises for a bad request, it explains in the Reply."""
+
+    async def handle(self, request: DigestRequest) -> Reply: ...
+
+    async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
+        """The same, from the words typed after /digest (Slack sends them as one string)."""
+        ...
+
+
+# -- the history ------------------------------------------------------------------
+
+
+class DigestArchive(Protocol):
+    def save(self, digest: Digest, run_id: int | None, *, imported: bool = False) -> None: ...
+
+    def load(self, day: date) -> Digest | None: ...
+
+    def covered_post_ids(self, other_than: date) -> set[str]: ...
+
+    def recent_trending_titles(self, day: date, lookback_days: int) -> list[str]: ...
+
+
+class RunLog(Protocol):
+    def start(self, command: str, day: date, model: str) -> int: ...
+
+    def finish(self, run_id: int, status: str, message: str, usage: Usage) -> None: ...
+
+
+class AnalysisCache(Protocol):
+    def get(self, subject: str, model: str, prompt_version: str) -> dict | None: ...
+
+    def put(
+        self, subject: str, kind: str, model: str, prompt_version: str, answer: dict, usage: Usage
+    ) -> None: ...
+
+
+class DeliveryLedger(Protocol):
+    def get(self, day: date, platform: str, channel: str, part: int) -> dict[str, Any] | None: ...
+
+    def mark_sending(self, day: date, platform: str, channel: str, part: int, key: str) -> None: ...
+
+    def mark_sent(
+        self, day: date, platform: str, channel: str, part: int, message_id: str
+    ) -> None: ...
+
+    def set_thread(
+        self, day: date, platform: str, channel: str, part: int, thread: str
+    ) -> None: ...
+
+    def mark_failed(
+        self, day: date, platform: str, channel: str, part: int, error: str, permanent: bool
+    ) -> None: ...
+
+
+class Claims(Protocol):
+    def claim(self, key: str, owner: str, stale_after: timedelta, now: datetime) -> bool: ...
+
+    def release(self, key: str, owner: str) -> None: ...
+
+
+class Notices(Protocol):
+    def first(self, key: str, text: str) -> bool:
+        """Record a problem as reported; False if it already was."""
+        ...
+
+
+class Reports(Protocol):
+    def last_run(self) -> dict[str, Any] | None: ...
+
+    def recent_failures(self, since: datetime) -> list[str]: ...
+
+    def month_usage(self, month: date) -> dict[str, Any]: ...
+
+    def predictions_made(self, since: date | None) -> list[tuple[date, str, str]]: ...
+
+
+class SearchIndex(Protocol):
+    def search(
+        self, query: str, limit: int, offset: int = 0
+    ) -> tuple[int, list[dict[str, Any]]]: ...
+
+
+class History(Protocol):
+    """The history as the core uses it: one part per concern."""
+
+    digests: DigestArchive
+    runs: RunLog
+    cache: AnalysisCache
+    ledger: DeliveryLedger
+    notices: Notices
+    claims: Claims
+    reports: Reports
+    search: SearchIndex

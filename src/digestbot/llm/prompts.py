@@ -1,0 +1,103 @@
+"""Prompt templates: TOML files a user can edit, shipped inside the package.
+
+The defaults live in `digestbot/prompts/` and are found with importlib.resources, so
+they work from a wheel, pipx or uv tool as from a clone. A `prompts_dir` setting names a
+folder whose files replace the shipped ones of the same name.
+
+A template declares its variables; loading checks that the text uses exactly those,
+and rendering checks that every one is given, so an edit that breaks a prompt fails at
+start with the file's name, not halfway through a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
+from string import Template
+
+from digestbot.core.errors import PromptError
+
+# What digestbot gives each prompt; a prompt may use any of them, and no other.
+OFFERED = {
+    "topic_analysis": ("title", "community", "body"),
+    "predictions": ("today", "events"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PromptTemplate:
+    name: str
+    version: str  # declared version plus a hash of the text: editing a prompt invalidates the cache
+    variables: frozenset[str]
+    system: Template
+    user: Template
+    origin: str  # where it was read from, for `config check`
+
+    def render(self, **values: str) -> list[dict[str, str]]:
+        """The messages, from `values`; the ones the prompt does not use are left out."""
+        if missing := self.variables - values.keys():
+            raise PromptError(f"prompt {self.name!r}: no value for {sorted(missing)}")
+        return [
+            {"role": "system", "content": self.system.substitute(values)},
+            {"role": "user", "content": self.user.substitute(values)},
+        ]
+
+
+def load_prompt(name: str, prompts_dir: str = "") -> PromptTemplate:
+    """The prompt `name`: from `prompts_dir` if it has that file, else the shipped one."""
+    if prompts_dir:
+        if not os.path.isdir(prompts_dir):
+            raise PromptError(
+                f"prompts_dir {prompts_dir} is not a folder: create it, or remove the setting "
+                "to use the shipped prompts"
+            )
+        path = os.path.join(prompts_dir, f"{name}.toml")
+        if os.path.exists(path):
+            try:
+                with open(path, "rb") as handle:
+                    return parse_prompt(name, handle.read(), path)
+            except OSError as exc:
+                raise PromptError(f"cannot read the prompt {path}: {exc.strerror}") from None
+    shipped = files("digestbot") / "prompts" / f"{name}.toml"
+    return parse_prompt(name, shipped.read_bytes(), f"shipped {name}.toml")
+
+
+def parse_prompt(name: str, raw: bytes, origin: str) -> PromptTemplate:
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PromptError(f"the prompt {origin} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PromptError(f"the prompt {origin} is not valid TOML: {exc}") from None
+    try:
+        declared = frozenset(data["variables"])
+        system, user = Template(data["system"]), Template(data["user"])
+        version = str(data["version"])
+    except (KeyError, TypeError) as exc:
+        raise PromptError(
+            f"the prompt {origin} needs version, variables, system and user ({exc} is missing "
+            "or of the wrong kind)"
+        ) from None
+    for part in (system, user):
+        if not part.is_valid():
+            raise PromptError(
+                f"the prompt {origin} has a '$' that is not a variable "
+                "(write '$$' for a dollar sign)"
+            )
+    used = set(system.get_identifiers()) | set(user.get_identifiers())
+    offered = OFFERED.get(name, ())
+    if unknown := declared - set(offered):
+        raise PromptError(
+            f"the prompt {origin} uses {', '.join('$' + v for v in sorted(unknown))}, which "
+            f"digestbot does not provide (it provides {', '.join('$' + v for v in offered)})"
+        )
+    if used != declared:
+        raise PromptError(
+            f"the prompt {origin} declares the variables {sorted(declared)} "
+            f"but its text uses {sorted(used)}"
+        )
+    digest = hashlib.sha256(raw).hexdigest()[:8]
+    return PromptTemplate(name, f"{version}-{digest}", declared, system, user, origin)

@@ -1,0 +1,88 @@
+"""A subreddit's public RSS (Atom) feed, for running without Reddit credentials.
+
+Feeds carry no score, comment count, NSFW or sticky flags: selection sees their
+own order and defaults. Fetched with aiohttp (a timeout, our user agent), parsed
+with feedparser.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+
+import aiohttp
+import feedparser
+
+from digestbot.core.errors import SourceError
+from digestbot.core.models import SourcePost
+
+_TAG = re.compile(r"<[^>]+>")
+_SUBMITTED = re.compile(r"\s*submitted by\s.*$", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOptions:
+    base_url: str  # https://www.reddit.com
+    user_agent: str
+    timeout_seconds: float
+
+
+def _text(entry: Any) -> str:
+    content = entry.get("content") or [{}]
+    raw = content[0].get("value", "") or entry.get("summary", "")
+    return " ".join(html.unescape(_TAG.sub(" ", _SUBMITTED.sub("", raw))).split())
+
+
+def _when(entry: Any) -> datetime:
+    stamp: struct_time | None = entry.get("published_parsed") or entry.get("updated_parsed")
+    return datetime(*stamp[:6], tzinfo=UTC) if stamp else datetime.now(UTC)
+
+
+def posts_from_feed(document: bytes, subreddit: str) -> list[SourcePost]:
+    parsed = feedparser.parse(document)
+    if parsed.bozo and not parsed.entries:
+        raise SourceError(f"the feed of r/{subreddit} is not a readable feed")
+    posts = []
+    for entry in parsed.entries:
+        entry_id = str(entry.get("id", ""))
+        posts.append(
+            SourcePost(
+                id=entry_id.removeprefix("t3_") or str(entry.get("link", "")),
+                source=f"reddit:{subreddit}",
+                title=str(entry.get("title", "")),
+                url=str(entry.get("link", "")),
+                body=_text(entry),
+                created_utc=_when(entry),
+            )
+        )
+    return posts
+
+
+class FeedSource:
+    def __init__(self, options: FeedOptions) -> None:
+        self._options = options
+
+    async def fetch(self, community: str, listing: str) -> list[SourcePost]:
+        o = self._options
+        query = "?t=day" if listing == "top" else ""
+        url = f"{o.base_url.rstrip('/')}/r/{community}/{listing}/.rss{query}"
+        timeout = aiohttp.ClientTimeout(total=o.timeout_seconds)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": o.user_agent}) as s,
+                s.get(url) as response,
+            ):
+                if response.status != 200:
+                    raise SourceError(f"the feed of r/{community} answered {response.status}")
+                document = await response.read()
+        except TimeoutError as exc:
+            raise SourceError(
+                f"the feed of r/{community} did not answer within {o.timeout_seconds:g} s"
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise SourceError(f"cannot fetch the feed of r/{community}: {exc}") from exc
+        return posts_from_feed(document, community)

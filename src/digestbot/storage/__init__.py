@@ -1,0 +1,1 @@
+"""SQLite history: `store` for the bot (read and write), `reader` for reading only."""

@@ -1,0 +1,93 @@
+"""What history tells a person: past digests, runs, usage, failures, predictions.
+
+Read-only queries returning plain rows, so that `history`, `usage` and `/digest status`
+need neither the models nor sqlite-utils.
+"""
+
+from __future__ import annotations
+
+from digestbot.storage.base import Database
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import date, datetime
+    from typing import Any
+
+    Row = dict[str, Any]
+
+_EVER = "0001-01-01"
+
+
+class Reports:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def history(self, limit: int) -> list[Row]:
+        """The newest digests first, with their topic counts and usage."""
+        return self._db.rows(
+            """select d.day, d.mode, d.model, d.generated_at, d.imported,
+                      coalesce(d.llm_calls, 0) as llm_calls,
+                      coalesce(d.cache_hits, 0) as cache_hits,
+                      coalesce(d.prompt_tokens, 0) + coalesce(d.completion_tokens, 0) as tokens,
+                      coalesce(d.cost_usd, 0) as cost_usd,
+                      (select count(*) from digest_topics t where t.day = d.day) as topics,
+                      (select count(*) from digest_topics t
+                        where t.day = d.day and t.status = 'failed') as failed
+               from digests d order by d.day desc limit ?""",
+            [limit],
+        )
+
+    def usage(self, by: str, since: date | None) -> list[Row]:
+        """LLM use per day or month: runs, calls, cache hits, tokens, cost; newest first."""
+        width = {"day": 10, "month": 7}[by]
+        return self._db.rows(
+            f"""select substr(started_at, 1, {width}) as period, count(*) as runs,
+                       coalesce(sum(llm_calls), 0) as calls,
+                       coalesce(sum(cache_hits), 0) as cache_hits,
+                       coalesce(sum(prompt_tokens), 0) as prompt_tokens,
+                       coalesce(sum(completion_tokens), 0) as completion_tokens,
+                       coalesce(sum(cost_usd), 0) as cost_usd
+                from runs where started_at >= ?
+                group by period order by period desc""",
+            [since.isoformat() if since else _EVER],
+        )
+
+    def month_usage(self, month: date) -> Row:
+        row = self._db.one(
+            """select count(*) as runs, coalesce(sum(llm_calls), 0) as calls,
+                      coalesce(sum(prompt_tokens + completion_tokens), 0) as tokens,
+                      coalesce(sum(cost_usd), 0) as cost_usd
+               from runs where started_at >= ?""",
+            [month.replace(day=1).isoformat()],
+        )
+        return row or {"runs": 0, "calls": 0, "tokens": 0, "cost_usd": 0.0}
+
+    def last_run(self) -> Row | None:
+        return self._db.one("select * from runs order by id desc limit 1")
+
+    def recent_failures(self, since: datetime) -> list[str]:
+        """Failed runs and undelivered channels since `since`, newest first, in words."""
+        moment = since.isoformat(timespec="seconds")
+        runs = self._db.rows(
+            "select day, message from runs where status = 'failed' and started_at >= ? "
+            "order by id desc limit 5",
+            [moment],
+        )
+        deliveries = self._db.rows(
+            "select day, platform, channel, error from deliveries where state = 'failed' "
+            "and updated_at >= ? order by updated_at desc limit 5",
+            [moment],
+        )
+        return [f"run for {r['day']}: {r['message']}" for r in runs] + [
+            f"{d['platform']} channel {d['channel']} ({d['day']}): {d['error']}" for d in deliveries
+        ]
+
+    def predictions_made(self, since: date | None) -> list[tuple[date, str, str]]:
+        """Every stored prediction as (day made, event, predicted date), oldest first."""
+        from datetime import date
+
+        rows = self._db.rows(
+            "select day, event, predicted from predictions where day >= ? order by day, position",
+            [since.isoformat() if since else _EVER],
+        )
+        return [(date.fromisoformat(r["day"]), r["event"], r["predicted"]) for r in rows]
