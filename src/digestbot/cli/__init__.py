@@ -11,12 +11,11 @@ one line and exit code 1 (2 for a usage error); anything else is one line that a
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from digestbot import __version__
 from digestbot.cli import archive, bot, config, digest, history
 from digestbot.cli.output import EXIT_FAILED, EXIT_USAGE
+from digestbot.cli.parser import build_parser
 from digestbot.core.errors import DigestbotError, UsageError
 
 TYPE_CHECKING = False
@@ -26,50 +25,9 @@ if TYPE_CHECKING:
 GROUPS = (digest, bot, history, archive, config)
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse, with a usage error said in one line and a pointer to the help."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} -h)\n")
-        raise SystemExit(EXIT_USAGE)
-
-
-def _common(defaults: bool) -> argparse.ArgumentParser:
-    """The options every command takes, before or after its name. Only the top level
-    has defaults: a command's own copy must not overwrite what was given before it."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="FILE",
-        default=None if defaults else argparse.SUPPRESS,
-        help="TOML settings file (default: $DIGESTBOT_CONFIG, else ./digestbot.toml if present)",
-    )
-    common.add_argument(
-        "-v", "--verbose", action="store_true", default=False if defaults else argparse.SUPPRESS,
-        help="log everything (DEBUG), and show the traceback of an error",
-    )  # fmt: skip
-    return common
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog="digestbot",
-        description="A daily digest of a field's news: collected, analysed by an LLM, "
-        "published to Discord, Slack and a Hugo blog, and remembered in SQLite.",
-        parents=[_common(defaults=True)],
-        epilog="Exit codes: 0 done, 1 failed (nothing published), 2 wrong usage, "
-        "3 published with problems. `digestbot COMMAND -h` explains a command.",
-    )
-    parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    common = _common(defaults=False)
-    for group in GROUPS:
-        group.register(commands, common)
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv, GROUPS).parse_args(argv)
     try:
         return args.handler(args)
     except UsageError as exc:

@@ -7,29 +7,31 @@ import argparse
 from digestbot.cli import args as checked
 from digestbot.cli.output import EXIT_DEGRADED, EXIT_FAILED, EXIT_OK, configure_logging, say, warn
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from digestbot.cli.parser import Commands
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    import_ = commands.add_parser(
-        "import", parents=[common], help="read the blog's old posts into history",
+
+def register(commands: Commands) -> None:
+    if import_ := commands.add(
+        "import", help="read the blog's old posts into history", handler=import_command,
         description="Read old Hugo posts (files, or folders of .md files) into history, "
         "marked as imported. A post that cannot be read is reported by file and line; the "
         "rest still imports. Importing again changes nothing.",
-    )  # fmt: skip
-    import_.add_argument("paths", nargs="+", type=checked.existing_path, metavar="PATH")
-    import_.set_defaults(handler=import_command)
+    ):  # fmt: skip
+        import_.add_argument("paths", nargs="+", type=checked.existing_path, metavar="PATH")
 
-    export = commands.add_parser(
-        "export", parents=[common], help="write posts again from history",
+    if export := commands.add(
+        "export", help="write posts again from history", handler=export_command,
         description="Write posts again from history, byte for byte the same on every run.",
-    )  # fmt: skip
-    which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("--date", dest="day", type=checked.day, metavar="YYYY-MM-DD")
-    which.add_argument("--since", type=checked.day, metavar="YYYY-MM-DD")
-    export.add_argument(
-        "--out", type=checked.folder, metavar="DIR",
-        help="folder for the posts (default: the configured blog folder)",
-    )  # fmt: skip
-    export.set_defaults(handler=export_command)
+    ):  # fmt: skip
+        which = export.add_mutually_exclusive_group(required=True)
+        which.add_argument("--date", dest="day", type=checked.day, metavar="YYYY-MM-DD")
+        which.add_argument("--since", type=checked.day, metavar="YYYY-MM-DD")
+        export.add_argument(
+            "--out", type=checked.folder, metavar="DIR",
+            help="folder for the posts (default: the configured blog folder)",
+        )  # fmt: skip
 
 
 def import_command(args: argparse.Namespace) -> int:

@@ -6,28 +6,29 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from datetime import date
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import date
 
     from digestbot.config.loader import Config
 
-FIRST_DAY = date(1970, 1, 1)
-LAST_DAY = date(2100, 12, 31)
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+YEARS = (1970, 2100)  # the days digestbot works with
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
 
 
 def day(text: str) -> date:
     """A day as YYYY-MM-DD, between 1970 and 2100."""
-    if not _ISO_DAY.fullmatch(text.strip()):
+    from datetime import date
+
+    if not re.fullmatch(_ISO_DAY, text.strip()):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23 (YYYY-MM-DD)")
     try:
         value = date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a real day of the calendar") from None
-    if not FIRST_DAY <= value <= LAST_DAY:
+    if not YEARS[0] <= value.year <= YEARS[1]:
         raise argparse.ArgumentTypeError(
             f"{text!r} is out of range: digestbot works with days from 1970 to 2100"
         )

@@ -7,27 +7,28 @@ import argparse
 from digestbot.cli import args as checked
 from digestbot.cli.output import EXIT_OK, configure_logging, say
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from digestbot.cli.parser import Commands
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    run = commands.add_parser(
-        "run", parents=[common], help="run the bot: the daily schedule and /digest",
+
+def register(commands: Commands) -> None:
+    commands.add(
+        "run", help="run the bot: the daily schedule and /digest", handler=run_command,
         description="Run the bot: the daily digest on schedule, /digest in Discord and Slack. "
         "Stops cleanly on Ctrl-C or SIGTERM: a running digest gets "
         "schedule.shutdown_grace_seconds to finish, and what it could not deliver goes out "
         "at the next start.",
     )  # fmt: skip
-    run.set_defaults(handler=run_command)
-
-    sync = commands.add_parser(
-        "discord-sync", parents=[common], help="register /digest with Discord",
+    if sync := commands.add(
+        "discord-sync", help="register /digest with Discord", handler=discord_sync_command,
         description="Register the /digest command with Discord. Run it once, and after "
         "upgrades.",
-    )  # fmt: skip
-    sync.add_argument(
-        "--guild", type=checked.snowflake, metavar="ID",
-        help="register in this server only (shows at once; global takes up to an hour)",
-    )  # fmt: skip
-    sync.set_defaults(handler=discord_sync_command)
+    ):  # fmt: skip
+        sync.add_argument(
+            "--guild", type=checked.snowflake, metavar="ID",
+            help="register in this server only (shows at once; global takes up to an hour)",
+        )  # fmt: skip
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -10,22 +10,21 @@ from digestbot.cli.output import EXIT_FAILED, EXIT_OK, say
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from digestbot.cli.parser import Commands
     from digestbot.config.loader import Config
 
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser(
-        "config", parents=[common], help="inspect the settings", description="Inspect the settings."
-    )
-    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
-    check = actions.add_parser(
-        "check",
-        parents=[common],
-        help="what is set, what is missing, what a run will do",
-        description="Show the settings in force, the secrets that are missing, the prompts, "
-        "and what a run will do; exit 1 if anything is broken.",
-    )
-    check.set_defaults(handler=check_command)
+def register(commands: Commands) -> None:
+    if group := commands.add(
+        "config", help="inspect the settings", description="Inspect the settings."
+    ):
+        actions = commands.actions(group)
+        actions.add(
+            "check", help="what is set, what is missing, what a run will do", handler=check_command,
+            description="Show the settings in force, the secrets that are missing, the prompts, "
+            "and what a run will do; exit 1 if anything is broken.",
+        )  # fmt: skip
+        actions.finish()
 
 
 def check_command(args: argparse.Namespace) -> int:

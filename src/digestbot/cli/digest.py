@@ -17,54 +17,52 @@ from digestbot.cli.output import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from digestbot.cli.parser import Commands
     from digestbot.core.pipeline import Outcome
     from digestbot.core.ports import Published
 
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    generate = commands.add_parser(
-        "generate", parents=[common], help="make the day's digest and publish it",
+def register(commands: Commands) -> None:
+    if generate := commands.add(
+        "generate", help="make the day's digest and publish it", handler=generate_command,
         description="Collect, select, analyse, store, write the post and deliver it to the "
         "configured channels. A day that has a digest keeps it, and whatever of it is "
         "missing (the post, a channel) is delivered; --force makes it anew.",
-    )  # fmt: skip
-    generate.add_argument(
-        "--date", dest="day", type=checked.day, metavar="YYYY-MM-DD",
-        help="the digest's day (default: today, UTC)",
-    )  # fmt: skip
-    generate.add_argument(
-        "--from", dest="replay_file", type=checked.existing_file, metavar="FILE",
-        help="replay posts saved by `digestbot collect --save` instead of fetching",
-    )  # fmt: skip
-    generate.add_argument(
-        "--dry-run", action="store_true",
-        help="print the post; store, write and send nothing (not even a database)",
-    )  # fmt: skip
-    generate.add_argument("--force", action="store_true", help="make the day's digest anew")
-    generate.add_argument("--no-post", action="store_true", help="write the blog post only")
-    generate.set_defaults(handler=generate_command)
+    ):  # fmt: skip
+        generate.add_argument(
+            "--date", dest="day", type=checked.day, metavar="YYYY-MM-DD",
+            help="the digest's day (default: today, UTC)",
+        )  # fmt: skip
+        generate.add_argument(
+            "--from", dest="replay_file", type=checked.existing_file, metavar="FILE",
+            help="replay posts saved by `digestbot collect --save` instead of fetching",
+        )  # fmt: skip
+        generate.add_argument(
+            "--dry-run", action="store_true",
+            help="print the post; store, write and send nothing (not even a database)",
+        )  # fmt: skip
+        generate.add_argument("--force", action="store_true", help="make the day's digest anew")
+        generate.add_argument("--no-post", action="store_true", help="write the blog post only")
 
-    publish = commands.add_parser(
-        "publish", parents=[common], help="deliver a stored digest to chat",
+    if publish := commands.add(
+        "publish", help="deliver a stored digest to chat", handler=publish_command,
         description="Post a stored digest to every configured Discord and Slack channel "
         "that lacks it, over REST only (for cron and CI). Safe to repeat.",
-    )  # fmt: skip
-    publish.add_argument(
-        "--date", dest="day", type=checked.day, metavar="YYYY-MM-DD",
-        help="the digest's day (default: today, UTC)",
-    )  # fmt: skip
-    publish.set_defaults(handler=publish_command)
+    ):  # fmt: skip
+        publish.add_argument(
+            "--date", dest="day", type=checked.day, metavar="YYYY-MM-DD",
+            help="the digest's day (default: today, UTC)",
+        )  # fmt: skip
 
-    collect = commands.add_parser(
-        "collect", parents=[common], help="save today's source posts to a file",
+    if collect := commands.add(
+        "collect", help="save today's source posts to a file", handler=collect_command,
         description="Fetch today's source posts and save them, without analysing anything; "
         "replay them with `generate --from FILE`.",
-    )  # fmt: skip
-    collect.add_argument(
-        "--save", dest="save_to", type=checked.new_file, required=True, metavar="FILE",
-        help="where to write the posts (JSON)",
-    )  # fmt: skip
-    collect.set_defaults(handler=collect_command)
+    ):  # fmt: skip
+        collect.add_argument(
+            "--save", dest="save_to", type=checked.new_file, required=True, metavar="FILE",
+            help="where to write the posts (JSON)",
+        )  # fmt: skip
 
 
 def generate_command(args: argparse.Namespace) -> int:

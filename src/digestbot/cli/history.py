@@ -10,6 +10,7 @@ from digestbot.cli.output import EXIT_OK, print_json, say, table, warn
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from digestbot.cli.parser import Commands
     from digestbot.config.loader import Config
     from digestbot.storage.reader import History
 
@@ -17,52 +18,56 @@ PER_PAGE = 10
 MAX_PAGE = 10_000
 
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    as_json = argparse.ArgumentParser(add_help=False)
-    as_json.add_argument("--json", action="store_true", help="print JSON, for scripts")
-
-    history = commands.add_parser(
-        "history", parents=[common, as_json], help="past digests, newest first",
+def register(commands: Commands) -> None:
+    if history := commands.add(
+        "history", help="past digests, newest first", handler=history_command,
         description="Past digests, newest first, with their LLM calls, tokens and cost.",
-    )  # fmt: skip
-    history.add_argument(
-        "--limit", type=checked.count(1, 100_000), default=30, metavar="N",
-        help="how many digests to list (default: 30)",
-    )  # fmt: skip
-    history.set_defaults(handler=history_command)
-
-    search = commands.add_parser(
-        "search", parents=[common, as_json], help="search every digest's topics",
+    ):  # fmt: skip
+        history.add_argument(
+            "--limit", type=checked.count(1, 100_000), default=30, metavar="N",
+            help="how many digests to list (default: 30)",
+        )  # fmt: skip
+        _json_option(history)
+    if search := commands.add(
+        "search", help="search every digest's topics", handler=search_command,
         description="Search the titles and analyses of every digest, best matches first. "
         "Every word must match, each as the start of a word.",
-    )  # fmt: skip
-    search.add_argument("words", nargs="+", metavar="WORD", help="what to look for")
-    search.add_argument(
-        "--page", type=checked.count(1, MAX_PAGE), default=1, metavar="N",
-        help=f"which page of {PER_PAGE} results (default: 1)",
-    )  # fmt: skip
-    search.set_defaults(handler=search_command)
-
-    usage = commands.add_parser(
-        "usage", parents=[common, as_json], help="LLM calls, tokens and cost",
+    ):  # fmt: skip
+        search.add_argument("words", nargs="+", metavar="WORD", help="what to look for")
+        search.add_argument(
+            "--page", type=checked.count(1, MAX_PAGE), default=1, metavar="N",
+            help=f"which page of {PER_PAGE} results (default: 1)",
+        )  # fmt: skip
+        _json_option(search)
+    if usage := commands.add(
+        "usage", help="LLM calls, tokens and cost", handler=usage_command,
         description="LLM calls, cache hits, tokens and cost, per day or month, newest first.",
-    )  # fmt: skip
-    usage.add_argument("--by", choices=("day", "month"), default="month", help="(default: month)")
-    usage.add_argument("--since", type=checked.day, metavar="YYYY-MM-DD", help="from this day on")
-    usage.set_defaults(handler=usage_command)
-
-    predictions = commands.add_parser(
-        "predictions", parents=[common, as_json], help="how the predicted dates move",
+    ):  # fmt: skip
+        usage.add_argument(
+            "--by", choices=("day", "month"), default="month", help="(default: month)"
+        )
+        usage.add_argument(
+            "--since", type=checked.day, metavar="YYYY-MM-DD", help="from this day on"
+        )
+        _json_option(usage)
+    if predictions := commands.add(
+        "predictions", help="how the predicted dates move", handler=predictions_command,
         description="How the predicted dates move over time: a table per event and month, "
         "and with --chart a PNG chart (needs the charts extra).",
-    )  # fmt: skip
-    predictions.add_argument(
-        "--since", type=checked.day, metavar="YYYY-MM-DD", help="predictions made from this day on"
-    )
-    predictions.add_argument(
-        "--chart", type=checked.new_file, metavar="FILE", help="also draw the chart into FILE (PNG)"
-    )
-    predictions.set_defaults(handler=predictions_command)
+    ):  # fmt: skip
+        predictions.add_argument(
+            "--since", type=checked.day, metavar="YYYY-MM-DD",
+            help="predictions made from this day on",
+        )  # fmt: skip
+        predictions.add_argument(
+            "--chart", type=checked.new_file, metavar="FILE",
+            help="also draw the chart into FILE (PNG)",
+        )  # fmt: skip
+        _json_option(predictions)
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON, for scripts")
 
 
 def _open(args: argparse.Namespace, config: Config | None = None) -> History:

@@ -12,7 +12,6 @@ Paths are text, so that reading the settings needs no pathlib.
 
 from __future__ import annotations
 
-import json
 from types import GenericAlias
 
 TYPE_CHECKING = False  # typing costs start-up time; only type checkers need it here
@@ -101,7 +100,7 @@ class Section:
         return type(other) is type(self) and self.as_dict() == other.as_dict()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash(json.dumps(self.as_dict(), sort_keys=True, default=str))
+        return hash(repr(self.as_dict()))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.as_dict()!r})"
@@ -133,6 +132,8 @@ class Section:
                 return text
         if isinstance(kind, GenericAlias):  # list[str]: a JSON array, or words and commas
             if text.lstrip().startswith("["):
+                import json
+
                 try:
                     return json.loads(text)
                 except ValueError:

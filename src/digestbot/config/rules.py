@@ -10,15 +10,16 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAYS_ITEM = re.compile(
-    r"(?:(?P<all>\*)|(?P<first>\d+)(?:-(?P<last>\d+))?|(?P<name>[a-z]+)(?:-(?P<to>[a-z]+))?)"
-    r"(?:/(?P<step>\d+))?",
-    re.IGNORECASE,
+# Patterns, compiled by `re` on first use: most runs check none of them (defaults are not
+# checked), and compiling them all at start-up would cost more than reading the settings.
+_DAYS_ITEM = (
+    r"(?i:(?:(?P<all>\*)|(?P<first>\d+)(?:-(?P<last>\d+))?|(?P<name>[a-z]+)(?:-(?P<to>[a-z]+))?)"
+    r"(?:/(?P<step>\d+))?)"
 )
-_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-_SNOWFLAKE = re.compile(r"[1-9]\d{16,19}")  # Discord ids: 17 to 20 digits
-_SLACK_CHANNEL = re.compile(r"[CGD][A-Z0-9]{8,}")
-_SLACK_USER = re.compile(r"[UW][A-Z0-9]{8,}")
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d"
+_SNOWFLAKE = r"[1-9]\d{16,19}"  # Discord ids: 17 to 20 digits
+_SLACK_CHANNEL = r"[CGD][A-Z0-9]{8,}"
+_SLACK_USER = r"[UW][A-Z0-9]{8,}"
 
 
 def cron_days(text: str) -> str | None:
@@ -30,7 +31,7 @@ def cron_days(text: str) -> str | None:
 
 
 def _days_item(item: str) -> str | None:
-    match = _DAYS_ITEM.fullmatch(item)
+    match = re.fullmatch(_DAYS_ITEM, item)
     if not match:
         return f"{item!r} is not a day or a range of days"
     step = int(match["step"]) if match["step"] else None
@@ -56,7 +57,9 @@ def _days_item(item: str) -> str | None:
 
 
 def clock_time(text: str) -> str | None:
-    return None if _CLOCK.fullmatch(text) else f"{text!r} is not a time like 05:30 (24-hour HH:MM)"
+    return (
+        None if re.fullmatch(_CLOCK, text) else f"{text!r} is not a time like 05:30 (24-hour HH:MM)"
+    )
 
 
 def time_zone(name: str) -> str | None:
@@ -88,9 +91,9 @@ def optional(check: Callable[[str], str | None]) -> Callable[[str], str | None]:
     return lambda text: check(text) if text else None
 
 
-def _each(pattern: re.Pattern[str], what: str, example: str) -> Callable[[list[str]], str | None]:
+def _each(pattern: str, what: str, example: str) -> Callable[[list[str]], str | None]:
     def check(values: list[str]) -> str | None:
-        wrong = [v for v in values if not pattern.fullmatch(v)]
+        wrong = [v for v in values if not re.fullmatch(pattern, v)]
         if wrong:
             return f"{wrong[0]!r} is not {what} (like {example})"
         return None

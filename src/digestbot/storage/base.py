@@ -118,9 +118,9 @@ def _connect(path: str, read_only: bool) -> sqlite3.Connection:
 
 
 def _uri_path(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(os.path.abspath(path))
+    """A path as SQLite's URI syntax reads it: "%", "?" and "#" would mean something else."""
+    absolute = os.path.abspath(path)
+    return absolute.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
 
 
 def storage_error(error: sqlite3.Error, path: str) -> StorageError:

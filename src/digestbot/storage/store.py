@@ -8,7 +8,7 @@ import os
 import sqlite3
 
 from digestbot.storage import schema
-from digestbot.storage.base import Database, storage_error
+from digestbot.storage.base import Database, _uri_path, storage_error
 from digestbot.storage.cache import AnalysisCache
 from digestbot.storage.claims import Claims
 from digestbot.storage.digests import Digests
@@ -63,7 +63,7 @@ def open_scratch_copy(path: str) -> Store:
     db = Database(":memory:")
     if os.path.isfile(path):
         try:
-            source = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)
+            source = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True)
             with source:
                 source.backup(db.connection)
             source.close()
