@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from digestbot import __version__
 from tests.conftest import EXAMPLE, ConfigFactory, run_cli
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit
@@ -137,3 +138,124 @@ def test_usage_report(make_config: ConfigFactory, llm: FakeOpenAI) -> None:
     assert row.split()[1:4] == ["2", "6", "6"]  # 2 runs, 6 calls, 6 answers from the cache
     daily = run(config.path, "usage", "--by", "day")
     assert len(daily.output.splitlines()[1].split()[0]) == 10  # a YYYY-MM-DD row
+
+
+# -- exit codes, and the run's record, tell the truth ----------------------------------
+
+
+def run_status(config) -> str:
+    import sqlite3
+
+    with sqlite3.connect(config.settings.storage.database) as conn:
+        return conn.execute("select status from runs order by id desc").fetchone()[0]
+
+
+def test_a_complete_digest_exits_0_and_is_recorded_ok(make_config: ConfigFactory) -> None:
+    config = make_config()
+    result = run(config.path, "generate", "--from", str(EXAMPLE))
+    assert result.exit_code == 0 and run_status(config) == "ok"
+
+
+def test_every_analysis_failing_is_degraded_not_ok(make_config: ConfigFactory) -> None:
+    config = make_config(llm={"base_url": "http://127.0.0.1:9/v1", "max_retries": 0})
+    result = run(config.path, "generate", "--from", str(EXAMPLE))
+    assert result.exit_code == 3, result.output
+    assert run_status(config) == "degraded"
+    assert "5 of 5 topics could not be analysed" in result.stderr
+
+
+def test_a_channel_that_fails_makes_the_run_degraded(
+    make_config: ConfigFactory, discord_api, slack_api
+) -> None:
+    from tests.conftest import DISCORD_CHANNELS
+
+    discord_api.forbidden.add(DISCORD_CHANNELS[0])
+    config = make_config(discord=discord_api, slack=slack_api)
+    result = run(config.path, "generate", "--from", str(EXAMPLE))
+    assert result.exit_code == 3, result.output
+    assert run_status(config) == "degraded"
+    assert "the bot lacks access" in result.stderr
+
+
+def test_a_digest_published_nowhere_exits_1(make_config: ConfigFactory, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    config = make_config(storage={"blog_dir": str(tmp_path / "file" / "posts")})
+    result = run(config.path, "generate", "--from", str(EXAMPLE))
+    assert result.exit_code == 1 and run_status(config) == "failed"
+    # Fixed, the next run publishes the stored digest without making it again.
+    Path(tmp_path / "file").unlink()
+    again = run(config.path, "generate", "--from", str(EXAMPLE))
+    assert again.exit_code == 0 and "already exists" in again.stderr
+
+
+# -- output for pipes and people ----------------------------------------------------------
+
+
+def test_dry_run_prints_the_post_raw_and_creates_nothing(tmp_path: Path) -> None:
+    import os
+
+    result = run_cli("generate", "--from", EXAMPLE, "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("---\ntitle: ")
+    long_line = next(line for line in result.stdout.splitlines() if line.startswith("cover:"))
+    assert long_line == "cover:"
+    image = next(line for line in result.stdout.splitlines() if "image:" in line)
+    assert len(image) > 80 and image.endswith('.png"')  # never wrapped
+    assert os.listdir(tmp_path) == []  # no database, no post
+
+
+def test_dry_run_leaves_an_existing_history_as_it_was(tmp_path: Path) -> None:
+    assert run_cli("generate", "--from", EXAMPLE).exit_code == 0
+    before = (tmp_path / "digestbot.db").read_bytes()
+    result = run_cli("generate", "--from", EXAMPLE, "--dry-run", "--force")
+    assert result.exit_code == 0 and result.stdout.startswith("---\n")
+    assert (tmp_path / "digestbot.db").read_bytes() == before
+
+
+def test_json_for_scripts(make_config: ConfigFactory) -> None:
+    import json
+
+    config = make_config()
+    assert run(config.path, "generate", "--from", str(EXAMPLE)).exit_code == 0
+    history = json.loads(run(config.path, "history", "--json").stdout)
+    assert history[0]["day"] == "2026-11-20" and history[0]["topics"] == 5
+    found = json.loads(run(config.path, "search", "mixture", "--json").stdout)
+    assert found["total"] >= 1 and found["hits"][0]["url"].startswith("https://")
+    usage = json.loads(run(config.path, "usage", "--json").stdout)
+    assert usage[0]["calls"] == 6
+    predictions = json.loads(run(config.path, "predictions", "--json").stdout)
+    assert {p["event"] for p in predictions} == {
+        "Artificial general intelligence",
+        "Technological singularity",
+    }
+
+
+def test_tables_keep_links_whole(make_config: ConfigFactory) -> None:
+    config = make_config()
+    run(config.path, "generate", "--from", str(EXAMPLE))
+    result = run(config.path, "search", "mixture")
+    line = next(line for line in result.stdout.splitlines() if "https://" in line)
+    assert line.split()[-1].startswith("https://www.reddit.com/r/") and line.endswith("/")
+
+
+def test_help_version_and_python_dash_m() -> None:
+    import subprocess
+    import sys
+
+    for flag in ("-h", "--help"):
+        result = run_cli(flag)
+        assert result.exit_code == 0 and "generate" in result.stdout
+    assert run_cli("search", "-h").exit_code == 0
+    assert run_cli("--version").stdout == f"digestbot {__version__}\n"
+    module = subprocess.run(
+        [sys.executable, "-m", "digestbot", "--version"], capture_output=True, text=True
+    )
+    assert module.returncode == 0 and module.stdout.strip() == f"digestbot {__version__}"
+
+
+def test_options_work_before_and_after_the_command(make_config: ConfigFactory) -> None:
+    config = make_config()
+    before = run_cli("--config", config.path, "config", "check")
+    after = run_cli("config", "check", "--config", config.path)
+    assert before.exit_code == after.exit_code == 0
+    assert before.stdout == after.stdout and "test-model" in after.stdout
