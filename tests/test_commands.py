@@ -21,11 +21,17 @@ from digestbot.chat.discord.client import build_bot
 from digestbot.chat.slack.app import build_app, slack_client
 from digestbot.core.commands import DigestService, parse_text
 from digestbot.core.models import DigestRequest, Want
+from tests.conftest import ConfigFactory
 from tests.fakes.discord import APPLICATION_ID, FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import FakeSlack
 
-TODAY = datetime.now(UTC).date()
+
+@pytest.fixture
+def app(make_config: ConfigFactory) -> App:
+    """The app on one fixed moment, taken when the test starts: no midnight in between."""
+    now = datetime.now(UTC)
+    return App(make_config(), clock=lambda: now)
 
 
 def service_for(app: App, cooldown: float = 60) -> DigestService:
@@ -34,6 +40,7 @@ def service_for(app: App, cooldown: float = 60) -> DigestService:
         app.digest_for,
         cooldown=timedelta(seconds=cooldown),
         next_run=lambda: datetime(2030, 1, 1, 5, 30, tzinfo=UTC),
+        clock=app.clock,
         events=app.settings.predictions.events,
         draw_chart=lambda by_event: prediction_chart(by_event, "test chart"),
     )
@@ -53,7 +60,9 @@ async def test_today_is_made_once_for_everyone_asking_at_once(app: App, llm: Fak
     service = service_for(app)
     replies = await asyncio.gather(*(service.handle(DigestRequest(f"U{i}")) for i in range(4)))
     assert len(llm.completions) == 6  # one generation
-    assert {r.digest.day for r in replies} == {TODAY} and all(not r.public for r in replies)
+    assert {r.digest.day for r in replies} == {app.clock().date()} and all(
+        not r.public for r in replies
+    )
     again = await service.handle(DigestRequest("U9"))
     assert again.digest == replies[0].digest and len(llm.completions) == 6
 
@@ -70,7 +79,7 @@ async def test_refusals_explain_themselves(app: App, llm: FakeOpenAI) -> None:
     bad = await service.handle_text("yesterday please", "U1", False)
     assert bad.text.startswith("I don't know 'yesterday'.")
     topic = await service.handle(DigestRequest("U1", want=Want.TOPIC, topic=9))
-    assert topic.text == f"The digest of {TODAY} has topics 1 to 5."
+    assert topic.text == f"The digest of {app.clock().date()} has topics 1 to 5."
 
 
 async def test_admins_can_force_within_their_cooldown(app: App, llm: FakeOpenAI) -> None:
@@ -86,7 +95,7 @@ async def test_status_reports_runs_usage_and_failures(app: App) -> None:
     service = service_for(app)
     await service.handle(DigestRequest("U1"))
     status = (await service.handle(DigestRequest("U1", want=Want.STATUS))).text
-    assert f"Last run: generate for {TODAY}, ok" in status
+    assert f"Last run: generate for {app.clock().date()}, ok" in status
     assert "Next run: 2030-01-01 05:30 UTC" in status
     assert "This month: 1 runs, 6 LLM calls" in status
 
@@ -134,6 +143,13 @@ def interaction(options: list[dict], user: str = "42") -> dict:
     }
 
 
+async def settle(seconds: float = 10) -> None:
+    """Wait until every other task of this loop has finished."""
+    others = {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=seconds)
+
+
 async def wait_for(condition, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -156,7 +172,7 @@ async def test_discord_slash_command_defers_then_answers_privately(
         assert callback == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
         answer = discord_api.followups[0]
         assert answer["flags"] == 64 and answer["allowed_mentions"] == {"parse": []}
-        assert answer["content"].startswith(f"**Daily AI digest · {TODAY}**")
+        assert answer["content"].startswith(f"**Daily AI digest · {app.clock().date()}**")
         client._connection.parse_interaction_create(
             interaction(
                 [
@@ -207,7 +223,7 @@ def slack_bolt(app: App, slack_api: FakeSlack):
 
 
 async def test_slack_slash_command_acks_then_answers_privately(
-    slack_bolt, slack_api: FakeSlack, llm: FakeOpenAI
+    slack_bolt, slack_api: FakeSlack, llm: FakeOpenAI, app: App
 ) -> None:
     body = slash(slack_api, "")
     response = await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
@@ -215,7 +231,7 @@ async def test_slack_slash_command_acks_then_answers_privately(
     await wait_for(lambda: slack_api.commands_responses)
     answer = slack_api.commands_responses[0]
     assert answer["response_type"] == "ephemeral"
-    assert answer["blocks"][0]["text"]["text"] == f"Daily AI digest · {TODAY}"
+    assert answer["blocks"][0]["text"]["text"] == f"Daily AI digest · {app.clock().date()}"
     body = slash(slack_api, "topic 1 public")
     await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
     await wait_for(lambda: len(slack_api.commands_responses) == 2)
@@ -236,7 +252,7 @@ async def test_slack_requests_that_are_not_signed_right_get_401(
     }[headers]
     response = await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=sent))
     assert response.status == 401
-    await asyncio.sleep(0.2)
+    await settle()  # whatever the request started has finished: it answered nothing
     assert slack_api.commands_responses == []
 
 

@@ -110,7 +110,8 @@ def bot_config(make_config: ConfigFactory, slack_api: FakeSlack, monkeypatch, tm
             f'[slack]\nmode = "http"\nhttp_port = {port}\nadmin_channel = "C0000000ADM"',
         )
     )
-    return App(loader.load(config.path, env_file=None)), port
+    now = datetime.now(UTC)  # one moment for the whole test: no midnight in the middle
+    return App(loader.load(config.path, env_file=None), clock=lambda: now), port
 
 
 def run_finished(folder: Path) -> bool:
@@ -119,12 +120,17 @@ def run_finished(folder: Path) -> bool:
     return bool(run) and run["status"] not in ("running", "failed")
 
 
-async def run_until(runner_app: App, condition, seconds: float = 30) -> None:
+async def run_until(runner_app: App, condition=None, seconds: float = 30) -> None:
+    """Run the bot until `condition()` holds; without one, until what it started with
+    (the day's catch-up) has finished."""
     stop = asyncio.Event()
     runner = BotRunner(runner_app)
     task = asyncio.create_task(runner.run(stop))
     try:
         await asyncio.wait_for(runner.ready.wait(), 10)
+        if condition is None:
+            await asyncio.wait_for(runner.settled(), seconds)
+            return
         deadline = time.monotonic() + seconds
         while not await condition():
             assert time.monotonic() < deadline, "timed out"
@@ -140,7 +146,7 @@ async def test_the_bot_catches_up_once_answers_slack_and_stops(
 ) -> None:
     """Started after today's run time: it makes and delivers the day once, then answers."""
     app, port = bot_config
-    today = datetime.now(UTC).date()
+    today = app.clock().date()
     answered: list[int] = []
 
     async def delivered_and_answered() -> bool:
@@ -174,7 +180,7 @@ async def test_the_bot_catches_up_once_answers_slack_and_stops(
     assert len(llm.completions) == 6
     counts = [len(slack_api.copies(c)) for c in SLACK_CHANNELS]
     # Started again the same day: the day is done, so nothing is made or posted twice.
-    await run_until(app, lambda: asyncio.sleep(0.5, result=True))
+    await run_until(app)
     assert len(llm.completions) == 6
     assert [len(slack_api.copies(c)) for c in SLACK_CHANNELS] == counts
     assert slack_api.copies("C0000000ADM") == []  # nothing went wrong, nothing reported
@@ -188,7 +194,7 @@ async def test_a_failed_run_is_reported_to_the_admin_channel_once(
     await run_until(app, lambda: asyncio.sleep(0, result=bool(slack_api.copies("C0000000ADM"))))
     notice = slack_api.copies("C0000000ADM")[0]
     assert "no digest was made: r/MachineLearning is private or banned (403)" in notice["text"]
-    await run_until(app, lambda: asyncio.sleep(1, result=True))
+    await run_until(app)
     assert len(slack_api.copies("C0000000ADM")) == 1  # the same problem is not reported again
 
 
@@ -197,7 +203,7 @@ async def test_a_stop_mid_run_leaves_the_rest_for_the_next_start(
 ) -> None:
     app, _ = bot_config
     llm.latency = 5  # the run is still analysing when the stop comes
-    await run_until(app, lambda: asyncio.sleep(0.5, result=bool(llm.in_flight)))
+    await run_until(app, lambda: asyncio.sleep(0, result=bool(llm.in_flight)))
     with open_store(str(tmp_path / "history.db")) as store:
         assert store.db.one("select count(*) as n from digests")["n"] == 0
         assert (
@@ -207,7 +213,7 @@ async def test_a_stop_mid_run_leaves_the_rest_for_the_next_start(
     await run_until(app, lambda: asyncio.sleep(0, result=run_finished(tmp_path)))
     with open_store(str(tmp_path / "history.db")) as store:
         assert store.db.one("select count(*) as n from digests")["n"] == 1
-        rows = store.ledger.for_day(datetime.now(UTC).date())
+        rows = store.ledger.for_day(app.clock().date())
     copies = {c: len(slack_api.copies(c)) for c in SLACK_CHANNELS}
     assert set(copies.values()) == {len(rows) // len(SLACK_CHANNELS)}  # each once, complete
 

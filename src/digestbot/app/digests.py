@@ -30,13 +30,13 @@ class App:
         self.wiring = Wiring(config, clock)
         self.config = config
         self.settings = config.settings
-        self._clock = clock
+        self.clock = clock
         self._progress = progress
         self._making: dict[date, asyncio.Task[Outcome]] = {}
 
     async def collect(self) -> Collection:
         """Today's posts from the configured sources, as they are now."""
-        collection = await collect(self.wiring.source(), self.wiring.communities(), self._clock())
+        collection = await collect(self.wiring.source(), self.wiring.communities(), self.clock())
         if not self.wiring.modes().uses_reddit_api:
             collection = Collection(
                 collection.collected_at,
@@ -61,7 +61,7 @@ class App:
         stored, written or sent, and no database is created."""
         replayed = replay.load(replay_file) if replay_file else None
         if day is None:
-            day = (replayed.collected_at if replayed else self._clock()).astimezone(UTC).date()
+            day = (replayed.collected_at if replayed else self.clock()).astimezone(UTC).date()
 
         async def gather() -> Collection:
             return replayed if replayed is not None else await self.collect()
@@ -80,7 +80,7 @@ class App:
                     rules=wiring.rules(),
                     events=self.settings.predictions.events,
                     publishers=publishers,
-                    clock=self._clock,
+                    clock=self.clock,
                     progress=self._progress,
                     owner=wiring.owner,
                 )

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import discord
@@ -39,9 +39,9 @@ def schedule_of(app: App) -> Schedule:
 
 
 class BotRunner:
-    def __init__(self, app: App, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
-        self._clock = clock
+        self._clock = app.clock
         self._schedule = schedule_of(app)
         self._jobs: set[asyncio.Task] = set()
         self._scheduler: AsyncIOScheduler | None = None
@@ -116,6 +116,11 @@ class BotRunner:
             log.exception("the daily run for %s failed", day)
             return [f"the daily run failed unexpectedly ({exc!r}); the log has the details."]
         return list(outcome.problems)
+
+    async def settled(self) -> None:
+        """Wait until no digest job is running (the catch-up at start, a scheduled run)."""
+        while running := {t for t in self._jobs if not t.done()}:
+            await asyncio.wait(running)
 
     async def _finish_jobs(self, grace: float) -> None:
         running = {t for t in self._jobs if not t.done()}
