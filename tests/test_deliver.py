@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -9,6 +11,8 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from digestbot.app.digests import App
 from digestbot.chat.discord.render import render_discord
@@ -190,5 +194,55 @@ def test_a_crash_between_posting_and_recording_leaves_one_copy(
     assert result.exit_code == 0, result.output
     for channel in DISCORD_CHANNELS:
         assert len(discord_api.copies(channel)) == discord_parts, channel
+    for channel in SLACK_CHANNELS:
+        assert len(slack_api.copies(channel)) == slack_parts, channel
+
+
+async def test_a_second_delivery_waits_for_the_first(
+    make_config: ConfigFactory, slack_api: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While one run delivers a digest, another run of the same digest waits for it (and
+    says so), then finds everything sent: each message is posted once."""
+    config = make_config(slack=slack_api)
+    await generate(config)
+    _, slack_parts = expected_counts(App(config))
+    slack_api.hold(index=0, seconds=30)  # the first run stops at its first message
+    first, second = App(config), App(config)
+    running = asyncio.create_task(first.publish(DAY))
+    await until(lambda: len(slack_api.copies(SLACK_CHANNELS[0])) == 1)
+    caplog.set_level(logging.INFO, logger="digestbot")
+    waiting = asyncio.create_task(second.publish(DAY))
+    await until(lambda: "waiting for another digestbot" in caplog.text)
+    assert sum(len(slack_api.copies(c)) for c in SLACK_CHANNELS) <= len(SLACK_CHANNELS)
+    slack_api.hold(index=-1, seconds=0)
+    results = await asyncio.gather(running, waiting)
+    assert all(r.complete for published in results for r in published)
+    for channel in SLACK_CHANNELS:
+        assert len(slack_api.copies(channel)) == slack_parts, channel
+
+
+async def until(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def test_two_publishes_at_once_post_each_message_once(
+    make_config: ConfigFactory, slack_api: FakeSlack, tmp_path: Path
+) -> None:
+    """Two processes deliver the same digest at the same moment: each message once."""
+    config = make_config(slack=slack_api)
+    run_generate(config)
+    _, slack_parts = expected_counts(App(config))
+    slack_api.latency = 0.2  # every answer takes a while: the two runs overlap
+    command = [sys.executable, "-m", "digestbot", "--config", str(config.path), "publish",
+               "--date", str(DAY)]  # fmt: skip
+    processes = [
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
     for channel in SLACK_CHANNELS:
         assert len(slack_api.copies(channel)) == slack_parts, channel

@@ -275,3 +275,22 @@ def test_a_scratch_copy_changes_nothing_on_disk(tmp_path: Path) -> None:
     with open_scratch_copy(str(tmp_path / "none.db")) as empty:
         assert empty.digests.load(date(2026, 11, 20)) is None
     assert not (tmp_path / "none.db").exists()
+
+
+async def test_waiting_for_a_claim_gives_up_after_its_bound(tmp_path: Path) -> None:
+    from digestbot.core.claims import hold
+    from digestbot.core.errors import ClaimTimeout
+
+    claims = open_store(str(tmp_path / "h.db")).claims
+    assert claims.claim("generate:2026-11-23", "elsewhere:1:a", HALF_HOUR, NOON)
+    with pytest.raises(ClaimTimeout, match="another digestbot has been busy with generate"):
+        await hold(
+            claims, "generate:2026-11-23", "here:2:b",
+            stale_after=HALF_HOUR, clock=lambda: NOON, max_wait=0.2, poll_seconds=0.05,
+        )  # fmt: skip
+    later = NOON + HALF_HOUR + timedelta(seconds=1)  # the holder's claim went stale
+    waited = await hold(
+        claims, "generate:2026-11-23", "here:2:b",
+        stale_after=HALF_HOUR, clock=lambda: later, max_wait=0.2, poll_seconds=0.05,
+    )  # fmt: skip
+    assert waited is False and claims.holder("generate:2026-11-23") == "here:2:b"

@@ -4,11 +4,14 @@ bound on the wait so that a stuck holder is reported instead of hanging the bot.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from digestbot.core.errors import ClaimTimeout
 from digestbot.core.ports import Claims
+
+log = logging.getLogger("digestbot")
 
 
 async def hold(
@@ -30,6 +33,8 @@ async def hold(
     deadline = loop.time() + max_wait
     waited = False
     while not claims.claim(key, owner, stale_after, clock()):
+        if not waited:
+            log.info("waiting for another digestbot, busy with %s", key)
         if loop.time() >= deadline:
             raise ClaimTimeout(
                 f"another digestbot has been busy with {key} for over {max_wait:g} s; "
