@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from digestbot.core.trends import canonical_event, monthly, predicted_year, series
-from tests.conftest import ConfigFactory, run_cli
+from tests.conftest import EXAMPLE, ConfigFactory, run_cli
 
 EVENTS = ["Artificial general intelligence", "Technological singularity"]
 POSTS = Path(__file__).parent / "fixtures" / "posts"
@@ -61,3 +61,26 @@ def test_predictions_command_prints_a_table_and_writes_a_chart(
     assert result.exit_code == 0, result.output
     assert "Technological singularity" in result.output and "2024-02" in result.output
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 10_000
+
+
+def test_without_the_charts_extra_the_chart_says_how_to_get_it(
+    make_config: ConfigFactory, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    config = make_config()
+    run_cli("--config", str(config.path), "generate", "--from", str(EXAMPLE))
+    without_matplotlib = (
+        "import sys; sys.modules['matplotlib'] = None; "  # as if it were not installed
+        "from digestbot.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", without_matplotlib, "--config", str(config.path),
+         "predictions", "--chart", str(tmp_path / "trend.png")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "pip install 'digestbot[charts]'" in result.stderr and "Traceback" not in result.stderr
+    assert "Artificial general intelligence" in result.stdout  # the table still comes
+    assert not (tmp_path / "trend.png").exists()

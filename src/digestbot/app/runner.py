@@ -26,7 +26,7 @@ from digestbot.chart import draw_if_available
 from digestbot.chat.discord.client import build_bot, command_tree, discord_rest
 from digestbot.chat.slack.app import build_app, slack_client
 from digestbot.core.commands import DigestService
-from digestbot.core.errors import DeliveryError, DigestbotError, SourceError
+from digestbot.core.errors import ConfigError, DeliveryError, DigestbotError, SourceError
 from digestbot.core.notify import Notifier
 
 log = logging.getLogger("digestbot")
@@ -185,7 +185,7 @@ async def sync_discord_commands(app: App, guild: str | None) -> list[str]:
     """Register /digest with Discord over REST; returns the registered command names."""
     token, s = app.config.secrets.discord_token, app.settings.discord
     if token is None:
-        raise LookupError("DISCORD_TOKEN is not set")
+        raise ConfigError("DISCORD_TOKEN is not set: discord-sync needs the bot token")
     with app.wiring.open_store() as store:
         service = DigestService(store, app.digest_for, cooldown=timedelta(0))
         async with discord_rest(token.get_secret_value(), s.api_base_url) as client:
