@@ -214,10 +214,13 @@ def _date(event: str, after: str, rest: list[str]) -> tuple[str, str, list[str]]
     shape seen: "(2030): why", "... by **May 2030**. why", a sub-bullet "2030: why",
     a sub-bullet "By **2050** - why", a sub-bullet holding just the date, or a year
     somewhere in the words."""
-    if date := _DATE_IN_PARENS.search(after):
+    # Whichever comes first: "(2030)" or "**May 2030**"; a later one is in the rationale.
+    bold = re.search(r"\*\*([^*]*\d{4}[^*]*)\*\*[\s.:–-]*(.*)$", after)
+    date = _DATE_IN_PARENS.search(after)
+    if date and not (bold and bold.start() < date.start()):
         return date[1].strip(), after[date.end() :].lstrip(" :.–-"), rest
-    if date := re.search(r"\*\*([^*]*\d{4}[^*]*)\*\*[\s.:–-]*(.*)$", after):
-        return date[1].strip(), date[2], rest
+    if bold:
+        return bold[1].strip(), bold[2], rest
     if rest:
         for shape in (_DATE_FIRST, _DATE_BOLD):
             if date := shape.match(rest[0]):
