@@ -39,7 +39,8 @@ def settings(tmp_path: Path, text: str) -> Path:
 
 
 def test_reading_history_in_the_wrong_folder_creates_nothing(tmp_path: Path) -> None:
-    for argv in (["history"], ["search", "lora"], ["usage"], ["predictions"]):
+    for argv in (["history"], ["search", "lora"], ["usage"], ["predictions"],
+                 ["export", "--since", "2026-01-01"]):  # fmt: skip
         assert_clean_error(run_cli(*argv), 1, "there is no history at digestbot.db")
     assert list(tmp_path.iterdir()) == []
 

@@ -246,3 +246,12 @@ def test_two_publishes_at_once_post_each_message_once(
     assert [p.returncode for p in processes] == [0, 0], outputs
     for channel in SLACK_CHANNELS:
         assert len(slack_api.copies(channel)) == slack_parts, channel
+
+
+def test_publishing_without_a_history_creates_none(
+    make_config: ConfigFactory, slack_api: FakeSlack, tmp_path: Path
+) -> None:
+    config = make_config(slack=slack_api)
+    result = run_cli("--config", str(config.path), "publish", "--date", str(DAY))
+    assert result.exit_code == 1 and "there is no history at" in result.stderr
+    assert not Path(config.settings.storage.database).exists()

@@ -225,6 +225,7 @@ def test_discord_sync_registers_the_command(
     result = run_cli("--config", str(config.path), "discord-sync")
     assert result.exit_code == 0, result.output
     assert "registered   /digest" in result.output
+    assert not Path(config.settings.storage.database).exists()  # registering stores nothing
     (command,) = discord_api.registered
     assert command["name"] == "digest"
     assert {o["name"] for o in command["options"]} == {

@@ -28,6 +28,7 @@ from digestbot.chat.slack.app import build_app, slack_client
 from digestbot.core.commands import DigestService
 from digestbot.core.errors import ConfigError, DeliveryError, DigestbotError, SourceError
 from digestbot.core.notify import Notifier
+from digestbot.storage.store import open_store
 
 log = logging.getLogger("digestbot")
 
@@ -186,7 +187,9 @@ async def sync_discord_commands(app: App, guild: str | None) -> list[str]:
     token, s = app.config.secrets.discord_token, app.settings.discord
     if token is None:
         raise ConfigError("DISCORD_TOKEN is not set: discord-sync needs the bot token")
-    with app.wiring.open_store() as store:
+    # The command's shape is all Discord needs: it answers nothing here, so it reads no
+    # history, and registering creates no database.
+    with open_store(":memory:") as store:
         service = DigestService(store, app.digest_for, cooldown=timedelta(0))
         async with discord_rest(token.get_secret_value(), s.api_base_url) as client:
             tree = command_tree(client, service, set(s.admins))

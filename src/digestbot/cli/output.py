@@ -7,6 +7,7 @@ printed by `--dry-run` is byte for byte the post.
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False
@@ -26,7 +27,7 @@ def say(label: str, value: object, *, colour: str = "bold", stream: TextIO | Non
     """One "label  value" line; the value is shown as it is and never cut."""
     out = stream or sys.stdout
     head = f"{label:<13}"
-    if out.isatty() and colour in _COLOURS:
+    if colour in _COLOURS and out.isatty() and not os.environ.get("NO_COLOR"):
         head = f"\x1b[{_COLOURS[colour]}m{head}\x1b[0m"
     out.write(f"{head}{value}\n")
 
