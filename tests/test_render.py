@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,28 +28,62 @@ MOMENT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
 HOSTILE = st.sampled_from(
     [
         "@everyone",
+        "@EVERYONE",
         "@here",
+        "x@here",
+        "@\u200beveryone",
+        "@\u200deveryone",
         "<!channel>",
         "<!here|here>",
         "<@U123ABC>",
         "<@&1234567890>",
         "<#C42>",
         "<@!99>",
+        "\\<@99>",
+        "</cmd:1> <t:0:R> <:e:1>",
         "<https://evil.example|click>",
+        "&lt;!channel&gt;",
+        "R&D &amp;",
         "[x](https://evil.example)",
+        "[x](<https://evil.example>)",
         "**bold** __u__ ~~s~~ `code` ||spoiler||",
+        "```py\nprint()```",
+        "\\",
         "> quote",
+        ">>> quote",
         "# heading",
+        "-# subtext",
+        "- item",
+        "+ item",
+        "* item",
+        "1. item",
+        "12) item",
         "\u202eevil\u200b",
+        "\u2066isolate\u2069 \u200fmark\ufeff\u00ad\u061c",
         "word" * 300,
         "é" * 50 + " 🤖 " * 20,
+        "👨‍👩‍👧‍👦 🏳️‍🌈 👍🏽 🇺🇳 🏴󠁧󠁢󠁳󠁣󠁴󠁿",
     ]
 )
-TEXT = st.one_of(st.text(max_size=400), HOSTILE, st.lists(HOSTILE, max_size=6).map(" ".join))
+# Long texts reach every limit: a hostile piece repeated, with or without spaces.
+LONG = st.builds(
+    lambda h, n, sep: sep.join([h] * n), HOSTILE, st.integers(2, 60), st.sampled_from(" _")
+)
+TEXT = st.one_of(st.text(max_size=400), HOSTILE, st.lists(HOSTILE, max_size=6).map(" ".join), LONG)
 URL = st.one_of(
     st.just("https://www.reddit.com/r/x/comments/abc/t/"),
     st.text(max_size=80).map(lambda s: "https://example.org/" + s),
     st.text(max_size=40),
+    HOSTILE.map(lambda s: "https://evil.example/" + s),
+    st.sampled_from(
+        [
+            "https://evil.example/@everyone?@here",
+            "https://evil.example/a>b<c|d)e](f[g h`i",
+            "https://evil.example/" + "a" * 600,
+            "javascript:alert(1)",
+            "HTTPS://EVIL.EXAMPLE/<@123>",
+        ]
+    ),
 )
 
 
@@ -75,10 +111,10 @@ def digests(draw) -> Digest:
         mode=draw(st.sampled_from(list(DigestMode))),
         topics=tuple(topic(i) for i in range(draw(st.integers(1, 25)))),
         trending=tuple(
-            Trending(f"t{i}", draw(TEXT), draw(URL)) for i in range(draw(st.integers(0, 8)))
+            Trending(f"t{i}", draw(TEXT), draw(URL)) for i in range(draw(st.integers(0, 50)))
         ),
         predictions=tuple(
-            Prediction(draw(TEXT), draw(TEXT), draw(TEXT)) for _ in range(draw(st.integers(0, 5)))
+            Prediction(draw(TEXT), draw(TEXT), draw(TEXT)) for _ in range(draw(st.integers(0, 30)))
         ),
     )
 
@@ -86,8 +122,48 @@ def digests(draw) -> Digest:
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Our own link forms; whatever remains must hold no markup that could ping.
-DISCORD_LINK = re.compile(r"\]\(<https?://[^<>\s]*>\)")
-SLACK_LINK = re.compile(r"<https?://[^<>|\s]+\|[^<>]*>")
+DISCORD_LINK = re.compile(r"\[((?:\\.|[^\\\[\]])*)\]\(<([^<>]*)>\)")
+SLACK_LINK = re.compile(r"<([^<>|]*)\|([^<>]*)>")
+# Our own Discord markup around the untrusted text.
+DISCORD_OWN = re.compile(
+    r"\*\*Daily AI digest · \d{4}-\d\d-\d\d\*\*|\*\*(?:Benefits|Ramifications|Trending:|Predictions:)\*\*"
+    r"|\*(?:From the source|Analysis unavailable today; from the source):\*"
+)
+DISCORD_MARKUP = "\\*_~`|[]<>#"
+MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+
+
+def unescaped(text: str, chars: str) -> list[str]:
+    """The characters of `chars` in `text` that no backslash escapes (and a dangling one)."""
+    found, i = [], 0
+    while i < len(text):
+        if text[i] == "\\":
+            found += ["\\"] if i + 1 == len(text) else []
+            i += 2
+            continue
+        found += [text[i]] if text[i] in chars else []
+        i += 1
+    return found
+
+
+def only_our_zero_width_spaces(text: str) -> bool:
+    """No invisible character but the zero-width space that breaks "@everyone"."""
+    invisible = [i for i, ch in enumerate(text) if unicodedata.category(ch) in ("Cc", "Cf")]
+    return all(text[i] == "\u200b" and text[i - 1 : i] == "@" for i in invisible if text[i] != "\n")
+
+
+def assert_safe_url(url: str, discord_text: bool = False) -> None:
+    """A link that cannot end early; in Discord message text, one with no mass mention."""
+    assert re.fullmatch(r"https?://[^\s<>()\[\]|`\\]*", url, re.IGNORECASE), url
+    assert not (discord_text and MASS_MENTION.search(url)), url
+
+
+def embed_chars(embed: dict) -> int:
+    """What counts toward Discord's 6,000 a message, counted here, not by the renderer."""
+    fields = embed.get("fields", [])
+    return sum(len(embed.get(k, "")) for k in ("title", "description")) + sum(
+        len(f["name"]) + len(f["value"]) for f in fields
+    )
 
 
 def discord_texts(message: discord_render.DiscordMessage) -> list[str]:
@@ -100,9 +176,17 @@ def discord_texts(message: discord_render.DiscordMessage) -> list[str]:
 
 
 def assert_no_discord_mention(text: str) -> None:
-    assert not re.search(r"@(everyone|here)", text, re.IGNORECASE), text
-    bare = DISCORD_LINK.sub("](link)", text)
-    assert not re.search(r"(?<!\\)<", bare), text  # <@id>, <@&id>, <#id> all need a bare "<"
+    """No mention, link, markup or invisible character but our own, whatever the input."""
+    assert not MASS_MENTION.search(text), text
+    assert only_our_zero_width_spaces(text), ascii(text)
+    for match in DISCORD_LINK.finditer(text):
+        assert_safe_url(match[2], discord_text=True)
+    bare = DISCORD_OWN.sub("", DISCORD_LINK.sub(lambda m: m[1], text))
+    # <@id>, <@&id>, <#id>, </cmd:id>, [x](y), **, `, ||, # and > all need a bare character.
+    assert not unescaped(bare, DISCORD_MARKUP), text
+    for line in bare.splitlines():  # no list, quote or heading opened by untrusted text
+        line = re.sub(r"^(\d+\. |• )", "", line.lstrip())  # our own numbering and bullets
+        assert not re.match(r"[-+>#*]|\d+[.)]", line.lstrip()), text
 
 
 @FAST
@@ -112,17 +196,21 @@ def test_discord_messages_stay_within_limits_and_never_ping(digest: Digest) -> N
     assert messages
     for message in messages:
         assert message.content or message.embeds
-        assert len(message.content or "") <= discord_render.CONTENT_MAX
-        assert len(message.embeds) <= discord_render.EMBEDS_PER_MESSAGE
-        assert sum(map(discord_render.embed_size, message.embeds)) <= 6000
+        assert len(message.content or "") <= 2000
+        assert len(message.embeds) <= 10
+        assert sum(map(embed_chars, message.embeds)) <= 6000
         for embed in message.embeds:
-            assert len(embed.get("title", "")) <= 256
+            assert 0 < len(embed.get("title", "")) <= 256
             assert len(embed.get("description", "")) <= 4096
             assert len(embed.get("fields", [])) <= 25
             for f in embed.get("fields", []):
-                assert 0 < len(f["name"]) <= 256 and len(f["value"]) <= 1024
+                assert 0 < len(f["name"]) <= 256 and 0 < len(f["value"].strip()) <= 1024
+            if "url" in embed:
+                assert_safe_url(embed["url"])  # a field Discord never parses for mentions
         for text in discord_texts(message):
             assert_no_discord_mention(text)
+    titles = [e["title"] for m in messages for e in m.embeds if re.match(r"\d+\. ", e["title"])]
+    assert [t.split(".")[0] for t in titles] == [str(i) for i in range(1, len(digest.topics) + 1)]
 
 
 @FAST
@@ -131,6 +219,16 @@ def test_discord_headline_lists_every_topic_in_order(digest: Digest) -> None:
     lines = "\n".join(m.content for m in discord_render.render_headline(digest)).splitlines()
     numbered = [line.split(". ", 1)[0] for line in lines if re.match(r"^\d+\. ", line)]
     assert numbered == [str(i) for i in range(1, len(digest.topics) + 1)]
+
+
+def assert_no_slack_mention(text: str) -> None:
+    """No <!channel>, <@U…>, <url|label> but our own links, and every & an entity of ours."""
+    assert only_our_zero_width_spaces(text), ascii(text)
+    for match in SLACK_LINK.finditer(text):
+        assert_safe_url(match[1])
+    bare = SLACK_LINK.sub(lambda m: m[2], text)
+    assert "<" not in bare and ">" not in bare, text
+    assert not re.search(r"&(?!amp;|lt;|gt;)", bare), text
 
 
 def slack_texts(message: slack_render.SlackMessage) -> list[str]:
@@ -147,36 +245,29 @@ def test_slack_messages_stay_within_limits_and_never_ping(digest: Digest) -> Non
     messages = slack_render.render_slack(digest)
     assert messages
     for message in messages:
-        assert 0 < len(message.text) <= slack_render.FALLBACK_MAX
+        assert message.text.strip() and len(message.text) <= 4000
         assert 0 < len(message.blocks) <= 50
-        assert sum(map(slack_render._block_text, message.blocks)) <= slack_render.TEXT_BUDGET
+        assert sum(len(t) for t in slack_texts(message)[1:]) <= 12_000  # Slack refuses ~13k
         for block in message.blocks:
             text = block.get("text", {})
             assert len(text.get("text", "")) <= (150 if block["type"] == "header" else 3000)
             if text.get("type") == "mrkdwn":
                 assert text["verbatim"] is True and text["text"]
         for text in slack_texts(message):
-            bare = SLACK_LINK.sub("link", text)
-            assert "<" not in bare and ">" not in bare, text
+            assert_no_slack_mention(text)
 
 
 @FAST
 @given(digests())
 def test_slack_details_keep_every_topic_whole_and_in_order(digest: Digest) -> None:
     details = slack_render.render_details(digest)
-    titles = [
-        block["text"]["text"]
-        for message in details
-        for block in message.blocks
-        if block["type"] == "section" and re.match(r"^\*\d+\. ", block["text"]["text"])
-    ]
-    assert [t.split(".", 1)[0] for t in titles] == [
-        f"*{i}" for i in range(1, len(digest.topics) + 1)
-    ]
-    for message in details:  # a message never ends inside a topic: a topic ends with a divider
-        assert message.blocks[-1]["type"] == "divider" or not any(
-            b.get("text", {}).get("text", "").startswith("*Benefits") for b in message.blocks[-2:]
-        )
+    blocks = [(n, block) for n, message in enumerate(details) for block in message.blocks]
+    dividers = [i for i, (_, block) in enumerate(blocks) if block["type"] == "divider"]
+    assert len(dividers) == len(digest.topics)  # a topic ends with a divider, nothing else does
+    starts = [0, *(i + 1 for i in dividers[:-1])]
+    for number, (start, end) in enumerate(zip(starts, dividers, strict=True), start=1):
+        assert blocks[start][1]["text"]["text"].startswith(f"*{number}. ")
+        assert {n for n, _ in blocks[start : end + 1]} == {blocks[start][0]}  # in one message
 
 
 def test_escaping_keeps_the_text_readable() -> None:
@@ -189,9 +280,79 @@ def test_escaping_keeps_the_text_readable() -> None:
 @given(st.lists(TEXT, min_size=1, max_size=30).map("\n".join))
 def test_notices_keep_their_lines_within_limits_and_never_ping(text: str) -> None:
     discord_text = discord_render.escape_lines(text)
-    assert len(discord_text) <= discord_render.CONTENT_MAX
+    assert len(discord_text) <= 2000
     assert_no_discord_mention(discord_text)
     message = slack_render.notice(text)
-    assert 0 < len(message.blocks) <= 50 and len(message.text) <= slack_render.FALLBACK_MAX
+    assert 0 < len(message.blocks) <= 50 and 0 < len(message.text.strip()) <= 4000
+    assert sum(len(t) for t in slack_texts(message)[1:]) <= 12_000
     for block_text in slack_texts(message):
-        assert "<" not in block_text and ">" not in block_text
+        assert_no_slack_mention(block_text)
+
+
+def discord_unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text).replace("@\u200b", "@")
+
+
+def slack_unescape(text: str) -> str:
+    entities = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+    return re.sub(r"&(?:amp|lt|gt);", lambda m: entities[m[0]], text)
+
+
+@FAST
+@given(TEXT, st.integers(40, 5000))
+def test_escaping_is_inert_bounded_and_loses_only_a_tail(text: str, limit: int) -> None:
+    for escape, unescape in (
+        (discord_render.escape, discord_unescape),
+        (slack_render.escape, slack_unescape),
+    ):
+        whole, shown = escape(text, 10**6), escape(text, limit)
+        assert len(shown) <= limit
+        assert unescape(whole) == one_line(text)  # every character survives, readable
+        if len(whole) <= limit:
+            assert shown == whole
+        else:
+            assert shown.endswith("…") and one_line(text).startswith(unescape(shown[:-1]))
+    assert_no_discord_mention(discord_render.escape(text, limit))
+    assert_no_slack_mention(slack_render.escape(text, limit))
+
+
+@pytest.mark.parametrize("char", list(DISCORD_MARKUP))
+def test_discord_escapes_every_markup_character(char: str) -> None:
+    assert discord_render.escape(f"a{char}b {char}") == f"a\\{char}b \\{char}"
+
+
+@pytest.mark.parametrize("start", ["-", "+", ">", "#", "*", "-#", "1.", "12)", ">>>"])
+def test_discord_escapes_what_would_open_a_line(start: str) -> None:
+    escaped = discord_render.escape(f"  {start} item")
+    assert escaped.startswith("\\") or re.match(r"\d+\\[.)]", escaped), escaped
+    assert discord_unescape(escaped) == f"{start} item"
+
+
+@pytest.mark.parametrize("mention", ["@everyone", "@here", "@EveryOne", "a@here", "@@everyone"])
+def test_discord_breaks_every_mass_mention(mention: str) -> None:
+    escaped = discord_render.escape(mention)
+    assert not MASS_MENTION.search(escaped) and discord_unescape(escaped) == mention
+
+
+def test_slack_escapes_the_three_control_characters() -> None:
+    assert slack_render.escape("&lt;!channel&gt; <@U1> a&b") == (
+        "&amp;lt;!channel&amp;gt; &lt;@U1&gt; a&amp;b"
+    )
+
+
+@pytest.mark.parametrize("url", ["https://e.example/@everyone", "https://e.example/x?a=@HERE"])
+def test_discord_link_targets_hold_no_mass_mention(url: str) -> None:
+    post = SourcePost(id="p", source="reddit:x", title="t", url=url, created_utc=MOMENT)
+    digest = Digest(
+        day=date(2026, 11, 20),
+        generated_at=MOMENT,
+        model="m",
+        mode=DigestMode.FULL,
+        topics=(Topic(post=post, title="t"),),
+        trending=(Trending("t", "t", url),),
+        predictions=(),
+    )
+    for message in discord_render.render_discord(digest):
+        for text in discord_texts(message):
+            assert_no_discord_mention(text)
+    assert "(<https://e.example/" in discord_render.render_headline(digest)[0].content  # linked

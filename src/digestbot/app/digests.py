@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -89,10 +88,7 @@ class App:
 
     async def publish(self, day: date) -> tuple[Published, ...]:
         """Deliver a stored digest to every configured chat channel that lacks it."""
-        path = self.settings.storage.database
-        if not os.path.isfile(path):
-            raise MissingDigest(f"there is no history at {path}: run `digestbot generate` first")
-        with self.wiring.open_store() as store:
+        with self.wiring.open_store(existing=True) as store:
             digest = store.digests.load(day)
             if digest is None:
                 raise MissingDigest(

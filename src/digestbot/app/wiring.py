@@ -50,8 +50,9 @@ class Wiring:
 
     # -- the parts ------------------------------------------------------------
 
-    def open_store(self, *, read_only: bool = False) -> Store:
-        return open_store(self.settings.storage.database, read_only=read_only)
+    def open_store(self, *, read_only: bool = False, existing: bool = False) -> Store:
+        path = self.settings.storage.database
+        return open_store(path, read_only=read_only, existing=existing)
 
     def source(self) -> Source:
         s, secrets = self.settings.reddit, self.config.secrets

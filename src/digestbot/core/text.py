@@ -32,9 +32,10 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
 
 
 def safe_url(url: str) -> str | None:
-    """A web link safe to place in markup: http(s) only, no spaces, brackets or pipes."""
+    """A web link safe to place in markup: http(s) with a host, no spaces, brackets or pipes."""
     line = one_line(url)
-    if not line.lower().startswith(("https://", "http://")):
+    scheme, _, rest = line.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest[:1].strip("/?#"):
         return None
     return quote(line, safe=":/?#@!$&'*+,;=%~-._")
 
@@ -46,11 +47,29 @@ def fit(text: str, limit: int, escape: Callable[[str], str]) -> str:
     the overflow, so this ends after a few tries.
     """
     escaped = escape(text)
+    if len(escaped) > limit and limit < 2:  # no room for a word and its "…"
+        return ""
     room = limit
     while len(escaped) > limit:
         escaped = escape(shorten(text, room))
         room -= max(len(escaped) - limit, 1)
     return escaped
+
+
+def split_list_lines(lines: list[str], limit: int, separator: str = " · ") -> list[str]:
+    """The lines, each one longer than `limit` broken between the items of its list
+    ("a · b · c"), so that every line fits (an item longer than `limit` stays whole)."""
+    fitted: list[str] = []
+    for line in lines:
+        current = ""
+        for item in line.split(separator) if len(line) > limit else [line]:
+            candidate = f"{current}{separator}{item}" if current else item
+            if len(candidate) > limit and current:
+                fitted.append(current)
+                candidate = item
+            current = candidate
+        fitted.append(current)
+    return fitted
 
 
 def pack_lines(lines: list[str], limit: int) -> list[str]:

@@ -88,10 +88,7 @@ def _connect(path: str, read_only: bool) -> sqlite3.Connection:
                 f"{path} is a folder, not a database: set storage.database to a file"
             )
         if read_only and not os.path.exists(path):
-            raise StorageError(
-                f"there is no history at {path}: run `digestbot generate` first, or point "
-                "storage.database (or --config) at your database"
-            )
+            raise no_history(path)
         folder = os.path.dirname(path) or "."
         if not read_only and not os.path.isdir(folder):
             try:
@@ -100,7 +97,7 @@ def _connect(path: str, read_only: bool) -> sqlite3.Connection:
                 raise StorageError(
                     f"cannot create the folder {folder} for the database: {exc.strerror}"
                 ) from None
-    target = f"file:{_uri_path(path)}?mode=ro" if read_only else path
+    target = f"file:{uri_path(path)}?mode=ro" if read_only else path
     try:
         conn = sqlite3.connect(
             target,
@@ -117,7 +114,14 @@ def _connect(path: str, read_only: bool) -> sqlite3.Connection:
     return conn
 
 
-def _uri_path(path: str) -> str:
+def no_history(path: str) -> StorageError:
+    return StorageError(
+        f"there is no history at {path}: run `digestbot generate` first, or point "
+        "storage.database (or --config) at your database"
+    )
+
+
+def uri_path(path: str) -> str:
     """A path as SQLite's URI syntax reads it: "%", "?" and "#" would mean something else."""
     absolute = os.path.abspath(path)
     return absolute.replace("%", "%25").replace("?", "%3f").replace("#", "%23")

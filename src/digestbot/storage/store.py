@@ -8,7 +8,7 @@ import os
 import sqlite3
 
 from digestbot.storage import schema
-from digestbot.storage.base import Database, _uri_path, storage_error
+from digestbot.storage.base import Database, no_history, storage_error, uri_path
 from digestbot.storage.cache import AnalysisCache
 from digestbot.storage.claims import Claims
 from digestbot.storage.digests import Digests
@@ -40,9 +40,11 @@ class Store:
         self.close()
 
 
-def open_store(path: str, *, read_only: bool = False) -> Store:
-    """The database at `path`, created and brought up to date as needed; or, read-only,
-    the database that is there (StorageError if there is none)."""
+def open_store(path: str, *, read_only: bool = False, existing: bool = False) -> Store:
+    """The database at `path`, created and brought up to date as needed; or, `read_only`
+    or `existing`, the database that is there (StorageError if there is none)."""
+    if existing and not os.path.isfile(path):
+        raise no_history(path)
     if read_only:
         from digestbot.storage.reader import open_existing
 
@@ -63,7 +65,7 @@ def open_scratch_copy(path: str) -> Store:
     db = Database(":memory:")
     if os.path.isfile(path):
         try:
-            source = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True)
+            source = sqlite3.connect(f"file:{uri_path(path)}?mode=ro", uri=True)
             with source:
                 source.backup(db.connection)
             source.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 from digestbot.core.lines import headline_lines, search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
-from digestbot.core.text import fit, one_line, pack_lines, safe_url
+from digestbot.core.text import fit, one_line, pack_lines, safe_url, split_list_lines
 
 CONTENT_MAX = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -69,6 +69,8 @@ class _DiscordMarkup:
         """A masked link; a missing, odd or overlong URL leaves the plain title."""
         target = safe_url(url)
         label = escape(title, limit)
+        if target:  # "@everyone" in a link target is still a mass mention in the content
+            target = _MASS_MENTION.sub(r"%40\1", target)
         return f"[{label}](<{target}>)" if target and len(target) <= URL_MAX else label
 
 
@@ -83,7 +85,7 @@ def heading(digest: Digest) -> str:
 
 def render_headline(digest: Digest) -> list[DiscordMessage]:
     """The short form: the topics linked to their sources, trending and predictions in a line."""
-    lines = [heading(digest), *headline_lines(digest, MARKUP)]
+    lines = split_list_lines([heading(digest), *headline_lines(digest, MARKUP)], CONTENT_MAX)
     return [DiscordMessage(content=chunk) for chunk in pack_lines(lines, CONTENT_MAX)]
 
 
@@ -121,20 +123,25 @@ def _detail_embeds(digest: Digest) -> list[dict[str, Any]]:
                 break
             description = f"{description}\n{line}" if description else line
         embeds.append({"title": "Currently trending", "description": description})
-    if digest.predictions:
-        embeds.append(
-            {
-                "title": "Predictions",
-                "fields": [
-                    {
-                        "name": escape(p.event, FIELD_NAME_MAX - 40)
-                        + f" ({escape(p.predicted, 36)})",
-                        "value": escape(p.rationale, FIELD_VALUE_MAX),
-                    }
-                    for p in digest.predictions[:FIELDS_MAX]
-                ],
-            }
-        )
+    embeds += _prediction_embeds(digest)
+    return embeds
+
+
+def _prediction_embeds(digest: Digest) -> list[dict[str, Any]]:
+    """One field a prediction, in as many embeds as 25 fields and 6,000 characters allow."""
+    embeds: list[dict[str, Any]] = []
+    for p in digest.predictions:
+        name = escape(p.event, FIELD_NAME_MAX - 40) + f" ({escape(p.predicted, 36)})"
+        value = escape(p.rationale, FIELD_VALUE_MAX) or "—"  # Discord refuses an empty one
+        last = embeds[-1] if embeds else None
+        if (
+            last is None
+            or len(last["fields"]) == FIELDS_MAX
+            or embed_size(last) + len(name) + len(value) > EMBED_TOTAL_MAX
+        ):
+            last = {"title": "Predictions (continued)" if embeds else "Predictions", "fields": []}
+            embeds.append(last)
+        last["fields"].append({"name": name, "value": value})
     return embeds
 
 

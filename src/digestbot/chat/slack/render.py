@@ -16,7 +16,7 @@ from typing import Any
 
 from digestbot.core.lines import headline_lines, search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
-from digestbot.core.text import fit, one_line, pack_lines, safe_url
+from digestbot.core.text import fit, one_line, pack_lines, safe_url, split_list_lines
 
 SECTION_MAX = 3000
 BLOCKS_MAX = 50
@@ -45,8 +45,14 @@ def escape(text: str, limit: int = SECTION_MAX) -> str:
 def notice(text: str) -> SlackMessage:
     """Several lines of our own words as one message, each line made inert."""
     lines = [escape(line, SECTION_MAX) for line in text.splitlines() if line.strip()]
-    blocks = tuple(_sections(lines)[:BLOCKS_MAX]) or (section(escape(text) or "-"),)
-    return SlackMessage(text=escape(text, FALLBACK_MAX), blocks=blocks)
+    blocks: list[Block] = []
+    for block in _sections(lines)[:BLOCKS_MAX]:
+        if sum(map(_block_text, blocks)) + _block_text(block) > TEXT_BUDGET:
+            break
+        blocks.append(block)
+    return SlackMessage(
+        text=escape(text, FALLBACK_MAX) or "-", blocks=tuple(blocks) or (section("-"),)
+    )
 
 
 class _SlackMarkup:
@@ -71,8 +77,10 @@ def section(text: str) -> Block:
 
 
 def _sections(lines: list[str]) -> list[Block]:
-    """Lines into as few sections as fit SECTION_MAX, split only between lines."""
-    return [section(chunk) for chunk in pack_lines(lines, SECTION_MAX)]
+    """Lines into as few sections as fit SECTION_MAX, split only between lines (and an
+    overlong list line, "a · b · c", between its items)."""
+    fitted = split_list_lines(lines, SECTION_MAX)
+    return [section(chunk) for chunk in pack_lines(fitted, SECTION_MAX)]
 
 
 def _block_text(block: Block) -> int:
@@ -132,17 +140,28 @@ def _detail_groups(digest: Digest) -> list[list[Block]]:
                     f"*{escape(p.event, 200)}* ({escape(p.predicted, 40)}): "
                     f"{escape(p.rationale, SECTION_MAX - 300)}"
                 )
-                for p in digest.predictions[: BLOCKS_MAX - 1]
+                for p in digest.predictions
             ]
         )
     return groups
+
+
+def _fitting(groups: list[list[Block]]) -> list[list[Block]]:
+    """The groups, a group too big for one message broken between its blocks."""
+    fitting: list[list[Block]] = []
+    for group in groups:
+        if len(group) <= BLOCKS_MAX and sum(map(_block_text, group)) <= TEXT_BUDGET:
+            fitting.append(group)
+        else:
+            fitting += [[block] for block in group]
+    return fitting
 
 
 def _pack(groups: list[list[Block]], digest: Digest, part: str) -> list[SlackMessage]:
     """Groups of blocks, in order, into messages within the block and text limits."""
     batches: list[list[Block]] = []
     batch: list[Block] = []
-    for group in groups:
+    for group in _fitting(groups):
         size = sum(map(_block_text, batch)) + sum(map(_block_text, group))
         if batch and (len(batch) + len(group) > BLOCKS_MAX or size > TEXT_BUDGET):
             batches.append(batch)

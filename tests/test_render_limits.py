@@ -1,0 +1,443 @@
+"""Discord and Slack renderings right at each platform limit and just past it.
+
+Every limit is the platform's own number, written out here; none is read from the renderers,
+so a wrong constant in a renderer makes these fail. Inputs are plain words (nothing to escape)
+unless a test says otherwise, so lengths can be counted by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from digestbot.chat.discord import render as discord_render
+from digestbot.chat.slack import render as slack_render
+from digestbot.core.models import (
+    Analysis,
+    AnalysisStatus,
+    Digest,
+    DigestMode,
+    Prediction,
+    SourcePost,
+    Topic,
+    Trending,
+)
+
+MOMENT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+OK, FAILED = AnalysisStatus.OK, AnalysisStatus.FAILED
+HEADING = "**Daily AI digest · 2026-11-20**"  # Discord's first headline line: 32 characters
+
+
+def words(n: int, tag: str = "w") -> str:
+    """Exactly `n` characters of plain words, beginning with `tag`, nothing to escape."""
+    text, i = tag, 0
+    while len(text) < n:
+        text += f" {tag}x{i}"
+        i += 1
+    text = text[:n]
+    return text[:-1] + "z" if text.endswith(" ") else text
+
+
+def topic(i: int, title: str, status: AnalysisStatus = OK, b: str = "b", r: str = "r") -> Topic:
+    post = SourcePost(id=f"p{i}", source="reddit:x", title=title, url="", created_utc=MOMENT)
+    return Topic(post=post, title=title, analysis=Analysis(status, b, r))
+
+
+def digest(topics: Any = (), trending: Any = (), predictions: Any = ()) -> Digest:
+    return Digest(
+        day=date(2026, 11, 20),
+        generated_at=MOMENT,
+        model="a-model",
+        mode=DigestMode.FULL,
+        topics=tuple(topics) or (topic(1, "only topic"),),
+        trending=tuple(trending),
+        predictions=tuple(predictions),
+    )
+
+
+def is_cut_between_words(whole: str, shortened: str) -> bool:
+    """`shortened` is `whole` cut at a space and marked with an ellipsis."""
+    kept = shortened.removesuffix("…")
+    return shortened.endswith("…") and whole.startswith(kept) and whole[len(kept)] == " "
+
+
+# Discord ------------------------------------------------------------------------------
+
+
+def embed_chars(embed: dict[str, Any]) -> int:
+    """What counts toward Discord's 6,000 a message, counted here, not by the renderer."""
+    fields = embed.get("fields", [])
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + len(embed.get("footer", {}).get("text", ""))
+        + len(embed.get("author", {}).get("name", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in fields)
+    )
+
+
+def check_discord(messages: list[discord_render.DiscordMessage]) -> None:
+    assert messages
+    for message in messages:
+        assert message.content or message.embeds
+        assert len(message.content or "") <= 2000
+        assert len(message.embeds) <= 10
+        assert sum(map(embed_chars, message.embeds)) <= 6000
+        for embed in message.embeds:
+            assert 0 < len(embed.get("title", "")) <= 256
+            assert len(embed.get("description", "")) <= 4096
+            assert len(embed.get("fields", [])) <= 25
+            assert len(embed.get("footer", {}).get("text", "")) <= 2048
+            assert len(embed.get("author", {}).get("name", "")) <= 256
+            for f in embed.get("fields", []):
+                assert 0 < len(f["name"]) <= 256 and 0 < len(f["value"].strip()) <= 1024
+
+
+def content_lines(messages: list[discord_render.DiscordMessage]) -> list[str]:
+    return [line for m in messages for line in (m.content or "").splitlines()]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_discord_headline_fills_2000_characters_and_splits_between_lines_past_them(
+    extra: int,
+) -> None:
+    # 32 + 9 * (1 + 203) = 1868; the tenth line "10. " + 127 ends at 2000 exactly.
+    titles = [words(200, f"t{i}") for i in range(1, 10)] + [words(127 + extra, "t10")]
+    messages = discord_render.render_headline(
+        digest([topic(i, t) for i, t in enumerate(titles, 1)])
+    )
+    check_discord(messages)
+    expected = [HEADING, *(f"{i}. {t}" for i, t in enumerate(titles, 1))]
+    assert content_lines(messages) == expected  # nothing lost or cut, in order
+    if extra:
+        assert [len(m.content or "") for m in messages] == [1868, 4 + 128]
+    else:
+        assert [len(m.content or "") for m in messages] == [2000]
+
+
+def test_discord_headline_splits_long_trending_and_prediction_lines_between_items() -> None:
+    trending = [Trending(f"t{i}", words(150, f"tr{i}"), "") for i in range(50)]
+    predictions = [Prediction(words(100, f"ev{i}"), "2030", "why") for i in range(30)]
+    messages = discord_render.render_headline(digest(trending=trending, predictions=predictions))
+    check_discord(messages)
+    text = "\n".join(m.content or "" for m in messages)
+    positions = [text.index(t.title) for t in trending] + [text.index(p.event) for p in predictions]
+    assert positions == sorted(positions)  # every item whole, in order
+
+
+def test_discord_headline_breaks_an_overlong_list_line_at_exactly_2000() -> None:
+    # "**Trending:** " + 13 * 150 + 12 * " · " = 2000; the 14th title starts the next line.
+    titles = [words(150, f"tr{i:02d}") for i in range(14)]
+    trending = [Trending(f"t{i}", t, "") for i, t in enumerate(titles)]
+    messages = discord_render.render_headline(digest(trending=trending))
+    check_discord(messages)
+    assert content_lines(messages)[-2:] == ["**Trending:** " + " · ".join(titles[:13]), titles[13]]
+    assert len(content_lines(messages)[-2]) == 2000
+
+
+@pytest.mark.parametrize("title", [words(252), "x_" * 84])  # 252 characters once escaped
+def test_discord_topic_title_of_exactly_256_characters_is_kept(title: str) -> None:
+    topics = [topic(i, f"topic {i}") for i in range(1, 10)] + [topic(10, title)]
+    embed = discord_render.render_details(digest(topics))[0].embeds[9]
+    assert embed["title"] == "10. " + title.replace("_", r"\_")
+    assert len(embed["title"]) == 256
+
+
+@pytest.mark.parametrize("title", [words(253), words(600), "x_" * 84 + "y", "_" * 300])
+def test_discord_topic_title_past_256_characters_is_shortened(title: str) -> None:
+    topics = [topic(i, f"topic {i}") for i in range(1, 10)] + [topic(10, title)]
+    messages = discord_render.render_details(digest(topics))
+    check_discord(messages)
+    shown = messages[0].embeds[9]["title"]
+    assert shown.startswith("10. ") and shown.endswith("…")
+    kept = shown.removeprefix("10. ").removesuffix("…")
+    assert (len(kept) - len(kept.rstrip("\\"))) % 2 == 0  # no escape cut in half
+    if " " in title:
+        assert is_cut_between_words(title, shown.removeprefix("10. "))
+
+
+@pytest.mark.parametrize("size", [1, 2000, 2029, 5000, 20_000])
+def test_discord_analysis_fits_the_4096_description(size: int) -> None:
+    b, r = words(size, "ben"), words(size, "ram")
+    embed = discord_render.topic_embed(1, topic(1, "t", b=b, r=r))
+    assert len(embed["description"]) <= 4096 and embed_chars(embed) <= 6000
+    benefits, ramifications = embed["description"].split("\n\n")
+    if size <= 2000:  # both whole while they fit
+        assert (benefits, ramifications) == (f"**Benefits**\n{b}", f"**Ramifications**\n{r}")
+    else:  # both shortened between words, with a fair share of the room each
+        assert is_cut_between_words(b, benefits.removeprefix("**Benefits**\n"))
+        assert is_cut_between_words(r, ramifications.removeprefix("**Ramifications**\n"))
+        assert min(len(benefits), len(ramifications)) > 1900
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_discord_trending_description_fills_4096_and_drops_whole_lines_past_it(
+    extra: int,
+) -> None:
+    # Lines "• " + title: 13 * 292 + 12 newlines = 3808; "\n• " + 285 ends at 4096.
+    titles = [words(290, f"tr{i}") for i in range(13)] + [words(285 + extra, "tr13")]
+    trending = [Trending(f"t{i}", t, "") for i, t in enumerate(titles)]
+    messages = discord_render.render_details(digest(trending=trending))
+    check_discord(messages)
+    (embed,) = [e for m in messages for e in m.embeds if e["title"] == "Currently trending"]
+    lines = embed["description"].split("\n")
+    if extra:
+        assert lines == [f"• {t}" for t in titles[:13]]  # whole lines, in order
+    else:
+        assert lines == [f"• {t}" for t in titles] and len(embed["description"]) == 4096
+
+
+@pytest.mark.parametrize(("topics", "extras", "counts"), [(10, 0, [10]), (11, 0, [10, 1]),
+                                                          (9, 1, [10, 1]), (20, 0, [10, 10])])  # fmt: skip
+def test_discord_puts_at_most_10_embeds_in_a_message(
+    topics: int, extras: int, counts: list[int]
+) -> None:
+    trending = [Trending("t", "trending", "")] * extras
+    predictions = [Prediction("event", "2030", "why")] * extras
+    d = digest([topic(i, f"topic {i}") for i in range(1, topics + 1)], trending, predictions)
+    messages = discord_render.render_details(d)
+    check_discord(messages)
+    assert [len(m.embeds) for m in messages] == counts
+    titles = [e["title"] for m in messages for e in m.embeds]
+    assert titles[:topics] == [f"{i}. topic {i}" for i in range(1, topics + 1)]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_discord_embeds_fill_6000_characters_and_split_between_embeds_past_them(
+    extra: int,
+) -> None:
+    # Each: title "N. " + 97 = 100, description 33 + 1433 + 1434 = 2900: 3000 characters.
+    first = topic(1, words(97, "one"), b=words(1433), r=words(1434))
+    second = topic(2, words(97, "two"), b=words(1433), r=words(1434 + extra))
+    messages = discord_render.render_details(digest([first, second]))
+    check_discord(messages)
+    assert [sum(map(embed_chars, m.embeds)) for m in messages] == (
+        [3000, 3001] if extra else [6000]
+    )
+    assert [e["title"][:6] for m in messages for e in m.embeds] == ["1. one", "2. two"]
+
+
+@pytest.mark.parametrize(("count", "fields"), [(24, [24]), (25, [25]), (26, [25, 1]),
+                                               (60, [25, 25, 10])])  # fmt: skip
+def test_discord_predictions_take_at_most_25_fields_an_embed_and_all_are_kept(
+    count: int, fields: list[int]
+) -> None:
+    predictions = [Prediction(f"event {i}", "2030", f"why {i}") for i in range(count)]
+    messages = discord_render.render_details(digest(predictions=predictions))
+    check_discord(messages)
+    embeds = [e for m in messages for e in m.embeds if "fields" in e]
+    assert [len(e["fields"]) for e in embeds] == fields
+    names = [f["name"] for e in embeds for f in e["fields"]]
+    assert names == [f"event {i} (2030)" for i in range(count)]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_discord_predictions_fill_6000_characters_and_split_between_fields_past_them(
+    extra: int,
+) -> None:
+    # "Predictions" 11 + 4 * (177 + 1024) + (161 + 1024) = 6000: one embed, alone in a message.
+    events = [words(170, f"ev{i}") for i in range(4)] + [words(154 + extra, "ev4")]
+    predictions = [Prediction(e, "2030", words(1024, "why")) for e in events]
+    messages = discord_render.render_details(digest(predictions=predictions))
+    check_discord(messages)
+    embeds = [e for m in messages for e in m.embeds if "fields" in e]
+    assert [len(e["fields"]) for e in embeds] == ([4, 1] if extra else [5])
+    if not extra:
+        assert sum(map(embed_chars, messages[-1].embeds)) == 6000
+    assert [f["name"] for e in embeds for f in e["fields"]] == [f"{e} (2030)" for e in events]
+
+
+@pytest.mark.parametrize("size", [0, 1, 1024, 1025, 5000])
+def test_discord_prediction_field_value_holds_1024_characters(size: int) -> None:
+    rationale = words(size) if size else ""
+    (field,) = discord_render.render_details(
+        digest(predictions=[Prediction(words(400), words(100), rationale)])
+    )[-1].embeds[-1]["fields"]
+    assert 0 < len(field["name"]) <= 256
+    assert 0 < len(field["value"]) <= 1024  # Discord refuses an empty value
+    if 0 < size <= 1024:
+        assert field["value"] == rationale
+    elif size > 1024:
+        assert is_cut_between_words(rationale, field["value"])
+
+
+def test_discord_largest_digest_stays_within_every_limit_and_loses_no_topic() -> None:
+    hostile = "**[x](https://e.example)** <@1> @everyone `#` > _~|" * 40
+    topics = [
+        Topic(
+            SourcePost(f"p{i}", "r", hostile, "https://e.example/" + "a" * 600, MOMENT, hostile),
+            title=f"T{i:02d} {hostile}",
+            analysis=Analysis(OK if i % 3 else FAILED, hostile * 5, hostile * 5),
+        )
+        for i in range(1, 26)
+    ]
+    trending = [Trending(f"t{i}", hostile, "https://e.example/" + "b" * 490) for i in range(50)]
+    predictions = [Prediction(hostile, hostile, hostile * 3) for _ in range(60)]
+    d = digest(topics, trending, predictions)
+    messages = discord_render.render_discord(d)
+    check_discord(messages)
+    titles = [e["title"] for m in messages for e in m.embeds]
+    assert [t[: t.index(" ", 4)] for t in titles[:25]] == [f"{i}. T{i:02d}" for i in range(1, 26)]
+    headline = "\n".join(m.content or "" for m in messages)
+    assert [headline.index(f"{i}. T{i:02d}") for i in range(1, 26)] == sorted(
+        headline.index(f"{i}. T{i:02d}") for i in range(1, 26)
+    )
+
+
+# Slack --------------------------------------------------------------------------------
+
+
+def block_chars(block: dict[str, Any]) -> int:
+    """A block's text as Slack counts it toward a message, counted here."""
+    return len(block.get("text", {}).get("text", "")) + sum(
+        len(e.get("text", "")) for e in block.get("elements", [])
+    )
+
+
+def check_slack(messages: list[slack_render.SlackMessage]) -> None:
+    assert messages
+    for message in messages:
+        assert message.text.strip() and len(message.text) <= 4000
+        assert 0 < len(message.blocks) <= 50
+        assert sum(map(block_chars, message.blocks)) <= 12_000  # Slack refuses ~13k
+        for block in message.blocks:
+            text = block.get("text", {})
+            if block["type"] == "header":
+                assert text["type"] == "plain_text" and 0 < len(text["text"]) <= 150
+            elif block["type"] == "section":
+                assert text["type"] == "mrkdwn" and text["verbatim"] is True
+                assert 0 < len(text["text"]) <= 3000
+
+
+def section_texts(messages: list[slack_render.SlackMessage]) -> list[str]:
+    return [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_slack_headline_section_fills_3000_and_splits_between_lines_past_it(extra: int) -> None:
+    # 9 * 203 + 5 * 204 + 13 newlines = 2860; "\n15. " + 135 ends at 3000 exactly.
+    titles = [words(200, f"t{i}") for i in range(1, 15)] + [words(135 + extra, "t15")]
+    messages = slack_render.render_headline(digest([topic(i, t) for i, t in enumerate(titles, 1)]))
+    check_slack(messages)
+    sections = section_texts(messages)
+    expected = [f"{i}. {t}" for i, t in enumerate(titles, 1)]
+    assert [line for s in sections for line in s.split("\n")] == expected
+    assert [len(s) for s in sections] == ([2860, 4 + 136] if extra else [3000])
+
+
+def test_slack_headline_splits_long_trending_and_prediction_lines_between_items() -> None:
+    trending = [Trending(f"t{i}", words(150, f"tr{i}"), "") for i in range(50)]
+    predictions = [Prediction(words(100, f"ev{i}"), "2030", "why") for i in range(50)]
+    messages = slack_render.render_headline(digest(trending=trending, predictions=predictions))
+    check_slack(messages)
+    text = "\n".join(section_texts(messages))
+    positions = [text.index(t.title) for t in trending] + [text.index(p.event) for p in predictions]
+    assert positions == sorted(positions)
+
+
+def test_slack_headline_breaks_an_overlong_list_line_at_exactly_3000() -> None:
+    # "*Trending:* " + 19 * 147 + 138 + 19 * " · " = 3000; the 21st title starts the next.
+    titles = [words(147, f"tr{i:02d}") for i in range(19)] + [words(138, "tr19"), words(9, "tr20")]
+    trending = [Trending(f"t{i}", t, "") for i, t in enumerate(titles)]
+    messages = slack_render.render_headline(digest(trending=trending))
+    check_slack(messages)
+    assert section_texts(messages)[-2:] == ["*Trending:* " + " · ".join(titles[:20]), titles[20]]
+    assert len(section_texts(messages)[-2]) == 3000
+
+
+@pytest.mark.parametrize("size", [1, 2900, 2980, 2981, 5000, 20_000])
+def test_slack_analysis_fits_3000_a_section(size: int) -> None:
+    b, r = words(size, "ben"), words(size, "ram")
+    messages = slack_render.render_details(digest([topic(1, "t", b=b, r=r)]))
+    check_slack(messages)
+    _, benefits, ramifications = section_texts(messages)
+    if size <= 2900:
+        assert (benefits, ramifications) == (f"*Benefits:* {b}", f"*Ramifications:* {r}")
+    else:
+        assert min(len(benefits), len(ramifications)) > 2800
+    if size > 2980:
+        assert is_cut_between_words(b, benefits.removeprefix("*Benefits:* "))
+        assert is_cut_between_words(r, ramifications.removeprefix("*Ramifications:* "))
+
+
+@pytest.mark.parametrize(("ok", "failed", "blocks"), [(7, 7, [49]), (8, 6, [50]), (9, 5, [48, 3]),
+                                                      (13, 0, [48, 4])])  # fmt: skip
+def test_slack_puts_at_most_50_blocks_in_a_message_and_splits_between_topics(
+    ok: int, failed: int, blocks: list[int]
+) -> None:
+    # A topic with an analysis is 4 blocks (title, benefits, ramifications, divider); 3 without.
+    statuses = [OK] * ok + [FAILED] * failed
+    d = digest([topic(i, f"topic {i}", s) for i, s in enumerate(statuses, 1)])
+    messages = slack_render.render_details(d)
+    check_slack(messages)
+    assert [len(m.blocks) for m in messages] == blocks
+    assert all(m.blocks[-1]["type"] == "divider" for m in messages)  # a topic is never split
+    numbers = [s.split(".")[0] for s in section_texts(messages) if s[1:2].isdigit()]
+    assert numbers == [f"*{i}" for i in range(1, ok + failed + 1)]
+
+
+@pytest.mark.parametrize(("count", "blocks"), [(48, [4, 49]), (49, [4, 50]), (50, [50, 5])])
+def test_slack_predictions_fill_50_blocks_and_all_are_kept(count: int, blocks: list[int]) -> None:
+    predictions = [Prediction(f"event {i}", "2030", "why") for i in range(count)]
+    messages = slack_render.render_details(digest(predictions=predictions))
+    check_slack(messages)
+    assert [len(m.blocks) for m in messages] == blocks  # the one topic's 4 blocks come first
+    events = [s for s in section_texts(messages) if s.startswith("*event ")]
+    assert events == [f"*event {i}* (2030): why" for i in range(count)]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_slack_message_text_holds_the_11000_budget_and_splits_between_topics_past_it(
+    extra: int,
+) -> None:
+    # 11,000 is the renderer's documented budget under Slack's ~13k, not a platform number.
+    # Each topic: "*N. " + 100 + "*" + "*Benefits:* " + 2683 + "*Ramifications:* " + 2683.
+    first = topic(1, words(100, "one"), b=words(2683), r=words(2683))
+    second = topic(2, words(100, "two"), b=words(2683), r=words(2683 + extra))
+    messages = slack_render.render_details(digest([first, second]))
+    check_slack(messages)
+    sizes = [sum(map(block_chars, m.blocks)) for m in messages]
+    assert sizes == ([5500, 5501] if extra else [11_000])
+
+
+def test_slack_splits_a_realistic_oversized_message() -> None:
+    # Two long analyses together pass 12,000: they must not share a message.
+    topics = [topic(i, words(120, f"t{i}"), b=words(2990), r=words(2990)) for i in (1, 2)]
+    messages = slack_render.render_details(digest(topics))
+    check_slack(messages)
+    assert len(messages) == 2
+
+
+def test_slack_largest_digest_stays_within_every_limit_and_loses_no_topic() -> None:
+    hostile = "<!channel> <@U1> <https://e.example|x> & *b* _i_ ~s~ `c` > q " * 40
+    topics = [
+        Topic(
+            SourcePost(f"p{i}", "r", hostile, "https://e.example/" + "a" * 490, MOMENT, hostile),
+            title=f"T{i:02d} {hostile}",
+            analysis=Analysis(OK if i % 3 else FAILED, hostile * 5, hostile * 5),
+        )
+        for i in range(1, 26)
+    ]
+    trending = [Trending(f"t{i}", hostile, "https://e.example/" + "b" * 490) for i in range(50)]
+    predictions = [Prediction(hostile, hostile, hostile * 3) for _ in range(60)]
+    messages = slack_render.render_slack(digest(topics, trending, predictions))
+    check_slack(messages)
+    titles = [s for s in section_texts(messages) if s.startswith("*") and s[1:2].isdigit()]
+    assert [t[: t.index(" ")] for t in titles] == [f"*{i}." for i in range(1, 26)]
+    assert sum(s.startswith("*&lt;!channel&gt;") for s in section_texts(messages)) == 60
+
+
+def test_slack_notice_keeps_whole_sections_up_to_the_11000_budget() -> None:
+    lines = [words(3000, f"l{i}") for i in range(3)] + [words(2000, "l3")]
+    message = slack_render.notice("\n".join(lines))
+    check_slack([message])
+    assert section_texts([message]) == lines  # 11,000 characters: all kept, a line a section
+    longer = slack_render.notice("\n".join([*lines, words(1500, "l4")]))  # a fifth section
+    assert section_texts([longer]) == lines  # whole sections kept, in order, the rest left out
+
+
+def test_slack_notices_stay_within_the_limits_and_always_have_a_fallback() -> None:
+    for text in ["", "   \n  ", "\u200b", "ok", "\n".join(words(3000, f"l{i}") for i in range(60))]:
+        check_slack([slack_render.notice(text)])
