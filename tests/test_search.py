@@ -88,3 +88,23 @@ def test_search_words_are_what_is_asked() -> None:
 
     request = parse_text("search lora adapters page 2", "U1", False)
     assert (request.want, request.query, request.page) == (Want.SEARCH, "lora adapters", 2)
+
+
+def test_a_word_in_a_title_outweighs_the_same_word_often_in_an_analysis(app: App) -> None:
+    from digestbot.core.models import Analysis, AnalysisStatus
+
+    day = date(2021, 5, 5)
+    base = digest(day, ["in-title", "in-text"])
+    titled, texted = base.topics
+    topics = (
+        replace(titled, title="Sparse gates for routing"),
+        replace(
+            texted,
+            title="A survey of routing",
+            analysis=Analysis(AnalysisStatus.OK, "gates " * 8, "gates and more gates"),
+        ),
+    )
+    with app.wiring.open_store() as store:
+        store.digests.save(replace(base, topics=topics), None)
+        hits = search_page(store, "gates").hits
+    assert [h.title for h in hits[:2]] == ["Sparse gates for routing", "A survey of routing"]

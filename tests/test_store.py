@@ -101,7 +101,9 @@ def test_covered_posts_and_recent_trending_titles(tmp_path: Path) -> None:
     store.digests.save(digest(date(2026, 11, 16), ["x", "y"], ["Seven days ago"]), None)
     store.digests.save(digest(date(2026, 11, 17), ["z"], ["Six days ago"]), None)
     store.digests.save(digest(date(2026, 11, 23), ["today"], ["Today"]), None)
-    assert store.digests.covered_post_ids(other_than=date(2026, 11, 23)) == {"old", "x", "y", "z"}
+    store.digests.save(digest(date(2026, 11, 24), ["later"], ["Tomorrow"]), None)
+    covered = store.digests.covered_post_ids(other_than=date(2026, 11, 23))
+    assert covered == {"old", "x", "y", "z", "later"}  # any other day, later ones too
     # The window is the 7 days before the day: the 16th is in, the 10th and the day are out.
     titles = store.digests.recent_trending_titles(date(2026, 11, 23), 7)
     assert sorted(titles) == ["Seven days ago", "Six days ago"]
@@ -120,6 +122,7 @@ def test_the_cache_keys_on_post_model_and_prompt_version(tmp_path: Path) -> None
 def test_runs_record_their_usage(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "h.db"))
     run = store.runs.start("generate", date(2026, 11, 23), "m")
+    assert store.reports.last_run()["status"] == "running"
     usage = Usage(calls=6, prompt_tokens=10, completion_tokens=5, cost_usd=0.5)
     store.runs.finish(run, "degraded", "a channel failed", usage)
     row = store.reports.last_run()
