@@ -255,3 +255,14 @@ def test_publishing_without_a_history_creates_none(
     result = run_cli("--config", str(config.path), "publish", "--date", str(DAY))
     assert result.exit_code == 1 and "there is no history at" in result.stderr
     assert not Path(config.settings.storage.database).exists()
+
+
+def test_a_publish_that_reaches_no_channel_exits_1(
+    make_config: ConfigFactory, slack_api: FakeSlack
+) -> None:
+    config = make_config(slack=slack_api)
+    run_generate(config)
+    slack_api.channels.clear()  # every channel is unknown now
+    result = run_cli("--config", str(config.path), "publish", "--date", str(DAY))
+    assert result.exit_code == 1, result.output
+    assert "slack: 0/2 channels" in result.stdout and "channel_not_found" in result.stderr
