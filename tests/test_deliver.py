@@ -235,7 +235,7 @@ def test_two_publishes_at_once_post_each_message_once(
     config = make_config(slack=slack_api)
     run_generate(config)
     _, slack_parts = expected_counts(App(config))
-    slack_api.latency = 0.2  # every answer takes a while: the two runs overlap
+    slack_api.delay = 0.2  # every answer takes a while: the two runs overlap
     command = [sys.executable, "-m", "digestbot", "--config", str(config.path), "publish",
                "--date", str(DAY)]  # fmt: skip
     processes = [

@@ -65,7 +65,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
         self._released: asyncio.Event | None = None  # made in the server's loop
-        self.latency = 0.0  # seconds before every answer, to make runs overlap
+        self.delay = 0.0  # seconds before every answer, to make runs overlap
         self._hold_index = -1
         self._hold_seconds = 0.0
         self._stored = 0
@@ -130,8 +130,8 @@ class FakeServer:
                 ),
                 None,
             )
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if fault is None:
             return await handler(request)
         if fault.delay:
