@@ -295,3 +295,13 @@ async def test_slack_posts_the_chart_only_when_asked_to_post_publicly(
     await wait_for(lambda: any(f["channel"] for f in slack_api.files.values()))
     (upload,) = slack_api.files.values()
     assert upload["channel"] == "C0000000111" and upload["data"].startswith(PNG)
+
+
+async def test_a_digest_that_cannot_be_made_is_explained(
+    make_config: ConfigFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIGESTBOT_PROMPTS_DIR", str(tmp_path / "missing"))
+    now = datetime.now(UTC)
+    app = App(make_config(), clock=lambda: now)
+    reply = await service_for(app).handle(DigestRequest("U1"))
+    assert reply.text.startswith("No digest could be made: prompts_dir")

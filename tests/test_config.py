@@ -276,3 +276,10 @@ def test_each_weekday_range_the_check_accepts_the_scheduler_runs() -> None:
     for first, last in itertools.product(rules.WEEKDAYS, repeat=2):
         days = f"{first}-{last}"
         assert (rules.cron_days(days) is None) == scheduler_accepts(days), days
+
+
+def test_an_empty_variable_in_the_environment_does_not_hide_the_env_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("OPENAI_API_KEY=sk-from-file\n")
+    config = load(None, env_file=str(env), environ={"OPENAI_API_KEY": ""})
+    assert config.secrets.openai_api_key.get_secret_value() == "sk-from-file"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -38,13 +39,7 @@ class App:
         """Today's posts from the configured sources, as they are now."""
         collection = await collect(self.wiring.source(), self.wiring.communities(), self.clock())
         if not self.wiring.modes().uses_reddit_api:
-            collection = Collection(
-                collection.collected_at,
-                collection.main,
-                collection.trending,
-                notes=(NO_CREDENTIALS_NOTE, *collection.notes),
-                problems=collection.problems,
-            )
+            collection = replace(collection, notes=(NO_CREDENTIALS_NOTE, *collection.notes))
         return collection
 
     async def generate(

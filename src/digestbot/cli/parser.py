@@ -67,7 +67,6 @@ class Commands:
         self._words = words
         self._common = _common(defaults=False)
         self._others: list[tuple[str, str]] = []  # (name, help) of the commands not chosen
-        self._chosen = False
 
     def add(
         self, name: str, *, help: str, description: str, handler: Handler | None = None
@@ -75,7 +74,6 @@ class Commands:
         if not self._words or name != self._words[0]:
             self._others.append((name, help))
             return None
-        self._chosen = True
         parser = self._commands.add_parser(
             name, help=help, description=description, parents=[self._common]
         )
@@ -90,7 +88,7 @@ class Commands:
     def finish(self) -> None:
         """Without a valid choice (`-h`, a typo), list every command, so that the help or
         the error can name them all."""
-        if not self._chosen:
+        if not self._commands.choices:  # no command was chosen
             for name, help in self._others:
                 self._commands.add_parser(name, help=help, add_help=False)
 

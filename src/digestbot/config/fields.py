@@ -99,9 +99,6 @@ class Section:
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.as_dict() == other.as_dict()  # type: ignore[attr-defined]
 
-    def __hash__(self) -> int:
-        return hash(repr(self.as_dict()))
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.as_dict()!r})"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from digestbot.config.fields import Problems
+from digestbot.config.rules import web_url
 from digestbot.config.settings import Settings
 from digestbot.core.errors import ConfigError
 
@@ -107,18 +108,21 @@ def load(
     if problems or settings is None:
         raise ConfigError(_explain(problems, chosen))
     base_url = environment.get(PREFIX + OPENAI_BASE_URL) or environment.get(OPENAI_BASE_URL, "")
-    if base_url and (problem := _url_problem(base_url)):
+    if base_url and (problem := web_url(base_url)):
         raise ConfigError(f"{OPENAI_BASE_URL}: {problem}")
     return Config(settings, Secrets(environment), chosen, base_url)
 
 
 def _environment(env_file: str | None, environ: Mapping[str, str]) -> dict[str, str]:
-    """The process environment over `.env`, without the variables set to nothing."""
-    merged: dict[str, str] = {}
-    if env_file and os.path.isfile(env_file):
-        merged.update(_read_env_file(env_file))
-    merged.update(environ)
-    return {name: value for name, value in merged.items() if value.strip()}
+    """The process environment over `.env`; a variable set to nothing counts as not set,
+    in either (so an empty `export OPENAI_API_KEY=` does not hide the key in `.env`)."""
+    from_file = _read_env_file(env_file) if env_file and os.path.isfile(env_file) else {}
+    return {
+        name: value
+        for layer in (from_file, environ)
+        for name, value in layer.items()
+        if value.strip()
+    }
 
 
 def _read_env_file(path: str) -> dict[str, str]:
@@ -170,12 +174,6 @@ def _apply_overrides(
         if isinstance(table, dict):
             table[key] = kind.from_env(key, text)
     return problems
-
-
-def _url_problem(text: str) -> str | None:
-    from digestbot.config.rules import web_url
-
-    return web_url(text)
 
 
 def _explain(problems: list[tuple[str, str]], path: str | None) -> str:

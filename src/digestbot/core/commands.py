@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from digestbot.core import trends
-from digestbot.core.errors import CommandError, SourceError
+from digestbot.core.errors import CommandError, DigestbotError
 from digestbot.core.models import (
     Digest,
     DigestRequest,
@@ -115,7 +115,7 @@ class DigestService:
         next_run: Callable[[], datetime | None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         events: Sequence[str] = (),
-        draw_chart: Callable[[PredictionSeries], bytes] | None = None,
+        draw_chart: Callable[[PredictionSeries], bytes | None] | None = None,
     ) -> None:
         self._history = history
         self._make_digest = make_digest
@@ -170,7 +170,7 @@ class DigestService:
             )
         try:
             return await self._make_digest(day, request.force)
-        except SourceError as exc:
+        except DigestbotError as exc:  # a source down, the database busy, a broken prompt
             raise CommandError(f"No digest could be made: {exc}") from exc
 
     def _predictions(self, public: bool) -> Reply:

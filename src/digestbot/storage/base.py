@@ -67,7 +67,7 @@ class Database:
 
     @property
     def connection(self) -> sqlite3.Connection:
-        """The raw connection, for the schema's migrations only."""
+        """The raw connection, for what works on the whole database: migrations, backups."""
         return self._conn
 
     def close(self) -> None:
