@@ -72,8 +72,7 @@ def time_zone(name: str) -> str | None:
     return None
 
 
-def web_url(text: str) -> str | None:
-    """An http(s) URL with a host, like https://api.openai.com/v1."""
+def _address(text: str, schemes: tuple[str, ...], example: str) -> str | None:
     from urllib.parse import urlsplit
 
     try:
@@ -81,9 +80,19 @@ def web_url(text: str) -> str | None:
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError:
         parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{text!r} is not a web address like https://example.com/v1"
+    if parts is None or parts.scheme not in schemes or not parts.hostname:
+        return f"{text!r} is not a {example}"
     return None
+
+
+def web_url(text: str) -> str | None:
+    """An http(s) URL with a host, like https://api.openai.com/v1."""
+    return _address(text, ("http", "https"), "web address like https://example.com/v1")
+
+
+def websocket_url(text: str) -> str | None:
+    """A ws(s) URL with a host, like wss://gateway.discord.gg/."""
+    return _address(text, ("ws", "wss"), "websocket address like wss://gateway.discord.gg/")
 
 
 def optional(check: Callable[[str], str | None]) -> Callable[[str], str | None]:

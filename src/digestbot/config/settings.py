@@ -90,6 +90,7 @@ class DiscordSettings(Section):
     admin_channel: str = field("", check=rules.discord_id)
     admins: list[str] = field([], check=rules.discord_ids)
     api_base_url: str = field("https://discord.com/api/v10", check=rules.web_url)
+    gateway_url: str = field("wss://gateway.discord.gg/", check=rules.websocket_url)
 
 
 class SlackSettings(Section):
