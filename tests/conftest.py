@@ -140,6 +140,8 @@ def make_config(
                 "max_retries": 2,
                 "timeout_seconds": 5,
             },
+            # a channel's messages a little apart: the pacing runs, the tests stay quick
+            "delivery": {"pace_seconds": 0.05},
         }
         if discord:
             values["discord"] = {

@@ -181,10 +181,24 @@ async def test_discord_slash_command_defers_then_answers_privately(
                 ]
             )
         )
-        await wait_for(lambda: len(discord_api.followups) == 2)
-        assert discord_api.interaction_callbacks[1] == {"type": 5}  # deferred, public
-        topic = discord_api.followups[1]
+        await wait_for(lambda: len(discord_api.followups) == 3)
+        # The wait is private even for a public answer: a refusal would stay private too.
+        assert discord_api.interaction_callbacks[1] == {"type": 5, "data": {"flags": 64}}
+        done, topic = discord_api.followups[1:]
+        assert done["flags"] == 64 and done["content"] == "Posted in the channel."
+        assert not topic.get("flags") and topic["allowed_mentions"] == {"parse": []}
         assert topic["embeds"][0]["title"].startswith("2. What is your evaluation setup")
+        client._connection.parse_interaction_create(
+            interaction(
+                [
+                    {"name": "force", "type": 5, "value": True},
+                    {"name": "public", "type": 5, "value": True},
+                ]
+            )
+        )
+        await wait_for(lambda: len(discord_api.followups) == 4)
+        refused = discord_api.followups[3]
+        assert refused["flags"] == 64 and "Only admins" in refused["content"]
 
 
 SECRET = "slack-signing-secret"

@@ -134,10 +134,10 @@ def test_the_ledger_counts_attempts_and_keeps_the_thread(tmp_path: Path) -> None
     day = date(2026, 11, 23)
     store.digests.save(digest(day, ["a"]), None)
     ledger = store.ledger
-    ledger.mark_sending(day, "slack", "C1", 0, "k")
+    ledger.mark_sending(day, "slack", "C1", 0, "k", "f1")
     ledger.mark_failed(day, "slack", "C1", 0, "busy", permanent=False)
-    ledger.mark_sending(day, "slack", "C1", 0, "k")
-    ledger.mark_sent(day, "slack", "C1", 0, "1.0")
+    ledger.mark_sending(day, "slack", "C1", 0, "k", "f1")
+    ledger.mark_sent(day, "slack", "C1", 0, "1.0", "f1")
     ledger.set_thread(day, "slack", "C1", 0, "1.0")
     row = ledger.get(day, "slack", "C1", 0)
     assert (row["state"], row["attempts"], row["message_id"], row["error"]) == (
@@ -151,9 +151,10 @@ def test_the_ledger_counts_attempts_and_keeps_the_thread(tmp_path: Path) -> None
 
 def test_a_notice_is_first_only_once(tmp_path: Path) -> None:
     notices = open_store(str(tmp_path / "h.db")).notices
-    assert notices.first("k", "disk full")
-    assert not notices.first("k", "disk full")
-    assert notices.first("other", "disk full")
+    assert not notices.reported("k")
+    notices.record("k", "disk full")
+    notices.record("k", "disk full")
+    assert notices.reported("k") and not notices.reported("other")
 
 
 # -- claims ---------------------------------------------------------------------

@@ -1,30 +1,33 @@
 """`digestbot run`: one process, one event loop: the daily schedule, Discord and Slack.
 
 Each part is optional: without a Discord token there is no Discord client, without a
-Slack token no Slack app, and the schedule can be turned off. On SIGINT/SIGTERM a
-running digest gets `shutdown_grace_seconds` to finish; whatever it had not delivered
-stays in the ledger as pending and goes out when the bot starts again.
+Slack token no Slack app, and the schedule can be turned off. The parts never wait on
+each other: each platform's connection is kept up on its own (app/connections.py), and
+deliveries reuse one logged-in session per platform. On SIGINT/SIGTERM a running digest
+gets `shutdown_grace_seconds` to finish; whatever it had not delivered stays in the
+ledger as pending, its run is recorded as interrupted, and the next start completes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from contextlib import AsyncExitStack
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import discord
-from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from digestbot.app.connections import (
+    CLOSE_SECONDS,
+    discord_connection,
+    keep_connected,
+    slack_connection,
+)
 from digestbot.app.digests import App
 from digestbot.app.schedule import Schedule, due_today, next_run, start_scheduler
 from digestbot.chart import draw_if_available
-from digestbot.chat.discord.client import build_bot, command_tree, discord_rest
-from digestbot.chat.slack.app import build_app, slack_client
+from digestbot.chat.discord.client import command_tree, discord_rest
 from digestbot.core.commands import DigestService
 from digestbot.core.errors import ConfigError, DeliveryError, DigestbotError, SourceError
 from digestbot.core.notify import Notifier
@@ -45,14 +48,21 @@ class BotRunner:
         self._clock = app.clock
         self._schedule = schedule_of(app)
         self._jobs: set[asyncio.Task] = set()
+        self._connections: set[asyncio.Task] = set()
         self._scheduler: AsyncIOScheduler | None = None
         self._notifier: Notifier | None = None
+        self._retry_until: dict[date, datetime] = {}
+        self._retries: set[asyncio.TimerHandle] = set()
         self.ready = asyncio.Event()  # set once every part has started
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set, then end within `shutdown_grace_seconds`."""
         settings = self.app.settings
-        with self.app.wiring.open_store() as store:
-            self._notifier = Notifier(store.notices, self.app.wiring.admin_channels())
+        wiring = self.app.wiring
+        with wiring.open_store() as store:
+            if interrupted := store.runs.mark_interrupted():
+                log.info("%d run(s) were interrupted before they finished", interrupted)
+            self._notifier = Notifier(store.notices, wiring.admin_channels())
             service = DigestService(
                 store,
                 self.app.digest_for,
@@ -62,22 +72,33 @@ class BotRunner:
                 events=settings.predictions.events,
                 draw_chart=draw_if_available,
             )
-            async with AsyncExitStack() as stack:
-                await self._start_discord(stack, service)
-                await self._start_slack(stack, service)
+            async with wiring.kept_sessions():
+                self._connect_discord(service)
+                self._connect_slack(service)
                 if settings.schedule.enabled:
-                    self._start_schedule(stack)
+                    self._start_schedule()
                 self.ready.set()
                 await stop.wait()
                 log.info("stopping")
-                await self._finish_jobs(settings.schedule.shutdown_grace_seconds)
+                await self._stop(settings.schedule.shutdown_grace_seconds)
 
-    def _start_schedule(self, stack: AsyncExitStack) -> None:
+    async def _stop(self, grace: float) -> None:
+        """Give running digests most of the grace, then end the rest; nothing waits on a
+        connection that is still trying."""
+        if self._scheduler:
+            self._scheduler.shutdown(wait=False)
+        for later in self._retries:
+            later.cancel()
+        for task in self._connections:
+            task.cancel()
+        await self._finish_jobs(max(grace - CLOSE_SECONDS, grace / 2))
+        await asyncio.gather(*self._connections, return_exceptions=True)
+
+    def _start_schedule(self) -> None:
         schedule = self._schedule
         self._scheduler = start_scheduler(
             schedule, self._scheduled, self.app.settings.schedule.misfire_grace_seconds
         )
-        stack.callback(self._scheduler.shutdown, wait=False)
         log.info("daily digest scheduled; next run %s", next_run(self._scheduler))
         # A run missed while the bot was down, or one that stopped half way: once, now.
         if day := due_today(schedule, self._clock()):
@@ -91,32 +112,45 @@ class BotRunner:
         self._jobs.add(asyncio.create_task(self.daily(day)))
 
     async def daily(self, day: date) -> None:
-        """Make, store and deliver the day's digest; report what went wrong, once."""
+        """Make, store and deliver the day's digest; report what went wrong, once. A day
+        whose collection failed is tried again every `retry_seconds` within the
+        misfire grace, so a source that is down at 05:30 does not cost the day."""
         task = asyncio.current_task()
         if task:
             self._jobs.add(task)  # so a stop waits for it
         try:
-            problems = await self._make(day)
+            problems, retry = await self._make(day)
             if self._notifier:
                 await self._notifier.report(day, problems)
+            if retry:
+                later = asyncio.get_running_loop().call_later(
+                    self.app.settings.schedule.retry_seconds, self._spawn, day
+                )
+                self._retries.add(later)
         finally:
             if task:
                 self._jobs.discard(task)
 
-    async def _make(self, day: date) -> list[str]:
+    async def _make(self, day: date) -> tuple[list[str], bool]:
+        """What went wrong, and whether the day is to be tried again later today."""
         try:
             outcome = await self.app.generate(day, post=True)
         except SourceError as exc:
+            every = self.app.settings.schedule.retry_seconds
+            grace = timedelta(seconds=self.app.settings.schedule.misfire_grace_seconds)
+            until = self._retry_until.setdefault(day, self._clock() + grace)
+            retry = self._clock() + timedelta(seconds=every) <= until
+            local = until.astimezone(self._schedule.timezone)
             return [
-                f"no digest was made: {exc}. It is tried again when the bot restarts; "
-                "`digestbot generate` makes it by hand."
-            ]
+                f"no digest was made: {exc}. It is tried again every {every:g} s until "
+                f"{local:%H:%M %Z}; `digestbot generate` makes it by hand."
+            ], retry
         except DigestbotError as exc:
-            return [f"no digest was made: {exc}"]
+            return [f"no digest was made: {exc}"], False
         except Exception as exc:
             log.exception("the daily run for %s failed", day)
-            return [f"the daily run failed unexpectedly ({exc!r}); the log has the details."]
-        return list(outcome.problems)
+            return [f"the daily run failed unexpectedly ({exc!r}); the log has the details."], False
+        return list(outcome.problems), False
 
     async def settled(self) -> None:
         """Wait until no digest job is running (the catch-up at start, a scheduled run)."""
@@ -131,55 +165,46 @@ class BotRunner:
         _, unfinished = await asyncio.wait(running, timeout=grace)
         for task in unfinished:
             task.cancel()  # its undelivered messages stay pending in the ledger
-        await asyncio.gather(*unfinished, return_exceptions=True)
+        await asyncio.wait(unfinished, timeout=CLOSE_SECONDS) if unfinished else None
 
-    async def _start_discord(self, stack: AsyncExitStack, service: DigestService) -> None:
-        token, s = self.app.config.secrets.discord_token, self.app.settings.discord
+    async def _report(self, problem: str) -> None:
+        if self._notifier:
+            today = self._clock().date()
+            await self._notifier.report(today, [problem], about="connections")
+
+    def _keep(self, name: str, connect) -> None:
+        task = asyncio.create_task(keep_connected(name, connect, self._report))
+        self._connections.add(task)
+
+    def _connect_discord(self, service: DigestService) -> None:
+        token = self.app.config.secrets.discord_token
         if token is None:
             log.info("Discord: no DISCORD_TOKEN, left out")
             return
-        discord.http.Route.BASE = s.api_base_url.rstrip("/")
-        client = build_bot(service, set(s.admins))
-        task = asyncio.create_task(client.start(token.get_secret_value()))
-        task.add_done_callback(_report_crash("Discord"))
-        stack.push_async_callback(client.close)
-        log.info("Discord: connecting")
+        self._keep(
+            "Discord", discord_connection(self.app.wiring, service, token.get_secret_value())
+        )
 
-    async def _start_slack(self, stack: AsyncExitStack, service: DigestService) -> None:
+    def _connect_slack(self, service: DigestService) -> None:
         secrets, s = self.app.config.secrets, self.app.settings.slack
         if secrets.slack_bot_token is None:
             log.info("Slack: no SLACK_BOT_TOKEN, left out")
             return
-        client = slack_client(secrets.slack_bot_token.get_secret_value(), s.api_base_url)
-        if s.mode == "socket":
-            if secrets.slack_app_token is None:
-                log.error("Slack: Socket Mode needs SLACK_APP_TOKEN (xapp-...); Slack left out")
-                return
-            bolt = build_app(service, client, set(s.admins))
-            handler = AsyncSocketModeHandler(bolt, secrets.slack_app_token.get_secret_value())
-            await handler.connect_async()  # returns once connected; runs in this loop
-            stack.push_async_callback(handler.close_async)
-            log.info("Slack: connected in Socket Mode")
+        app_token, signing = secrets.slack_app_token, secrets.slack_signing_secret
+        if s.mode == "socket" and app_token is None:
+            log.error("Slack: Socket Mode needs SLACK_APP_TOKEN (xapp-...); Slack left out")
             return
-        if secrets.slack_signing_secret is None:
+        if s.mode == "http" and signing is None:
             log.error("Slack: HTTP mode needs SLACK_SIGNING_SECRET; Slack left out")
             return
-        bolt = build_app(
-            service, client, set(s.admins), secrets.slack_signing_secret.get_secret_value()
-        )
-        runner = web.AppRunner(bolt.web_app(path=s.http_path, port=s.http_port))
-        await runner.setup()
-        await web.TCPSite(runner, s.http_host, s.http_port).start()
-        stack.push_async_callback(runner.cleanup)
-        log.info("Slack: listening on http://%s:%d%s", s.http_host, s.http_port, s.http_path)
-
-
-def _report_crash(part: str) -> Callable[[asyncio.Task], None]:
-    def report(task: asyncio.Task) -> None:
-        if not task.cancelled() and (exc := task.exception()):
-            log.error("%s stopped: %s", part, exc)
-
-    return report
+        self._keep(
+            "Slack",
+            slack_connection(
+                self.app.wiring, service, secrets.slack_bot_token.get_secret_value(),
+                app_token.get_secret_value() if app_token else None,
+                signing.get_secret_value() if signing else None,
+            ),
+        )  # fmt: skip
 
 
 async def sync_discord_commands(app: App, guild: str | None) -> list[str]:

@@ -7,8 +7,9 @@ for what it uses: a replayed digest without an API key never imports openai or p
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from digestbot.config.loader import Config
 from digestbot.core.deliver import ChatPublisher, PlatformOpener
 from digestbot.core.notify import AdminChannel
 from digestbot.core.pipeline import Communities
-from digestbot.core.ports import AnalysisCache, Source
+from digestbot.core.ports import AnalysisCache, ChatPlatform, Source
 from digestbot.core.select import SelectionRules
 from digestbot.storage.claims import owner_id
 from digestbot.storage.store import Store, open_store
@@ -29,6 +30,28 @@ if TYPE_CHECKING:
     from digestbot.llm.prompts import PromptTemplate
 
 
+class KeptSessions:
+    """Platforms opened once and kept open until `close()`, each opened by one caller."""
+
+    def __init__(self) -> None:
+        self._stack = AsyncExitStack()
+        self._open: dict[str, ChatPlatform] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def get(self, name: str, opener: PlatformOpener) -> ChatPlatform:
+        async with self._locks.setdefault(name, asyncio.Lock()):
+            if name not in self._open:  # a failed opening is tried again by the next caller
+                self._open[name] = await self._stack.enter_async_context(opener())
+            return self._open[name]
+
+    def share(self, name: str, platform: ChatPlatform) -> None:
+        """Use an open platform that its owner closes (the bot's own logged-in client)."""
+        self._open[name] = platform
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+
 class Wiring:
     def __init__(
         self, config: Config, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -37,6 +60,7 @@ class Wiring:
         self.settings = config.settings
         self.clock = clock
         self.owner = owner_id()  # names this process in claims
+        self._sessions: KeptSessions | None = None
 
     def modes(self) -> Modes:
         return modes(self.config)
@@ -126,6 +150,33 @@ class Wiring:
                 pricing=Pricing(s.price_input_per_mtok, s.price_output_per_mtok),
             )
 
+    @asynccontextmanager
+    async def kept_sessions(self) -> AsyncIterator[None]:
+        """Within this, each platform logs in once and every delivery reuses the session
+        (the long-running bot); outside it, each delivery opens and closes its own."""
+        self._sessions = KeptSessions()
+        try:
+            yield
+        finally:
+            sessions, self._sessions = self._sessions, None
+            await sessions.close()
+
+    def share(self, name: str, platform: ChatPlatform) -> None:
+        """Within kept_sessions, let deliveries use this open platform."""
+        if self._sessions is not None:
+            self._sessions.share(name, platform)
+
+    def _kept(self, name: str, opener: PlatformOpener) -> PlatformOpener:
+        @asynccontextmanager
+        async def open_kept() -> AsyncIterator:
+            if self._sessions is None:
+                async with opener() as platform:
+                    yield platform
+            else:
+                yield await self._sessions.get(name, opener)
+
+        return open_kept
+
     def discord_opener(self) -> PlatformOpener | None:
         """Opens Discord's REST API with the bot token, if there is one."""
         token, s = self.config.secrets.discord_token, self.settings.discord
@@ -139,7 +190,7 @@ class Wiring:
             async with discord_rest(token.get_secret_value(), s.api_base_url) as client:
                 yield DiscordPlatform(client, threads=s.threads)
 
-        return open_discord
+        return self._kept("discord", open_discord)
 
     def slack_opener(self) -> PlatformOpener | None:
         """Opens Slack's Web API with the bot token, if there is one."""
@@ -155,7 +206,7 @@ class Wiring:
                 slack_client(token.get_secret_value(), s.api_base_url), threads=s.threads
             )
 
-        return open_slack
+        return self._kept("slack", open_slack)
 
     def _platforms(self) -> list[tuple[str, PlatformOpener | None, list[str], str]]:
         s = self.settings
@@ -178,6 +229,7 @@ class Wiring:
                 store.claims,
                 channels,
                 concurrency=self.settings.delivery.concurrency,
+                pace_seconds=self.settings.delivery.pace_seconds,
                 owner=self.owner,
                 clock=self.clock,
             )

@@ -48,9 +48,27 @@ def run_command(args: argparse.Namespace) -> int:
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signal_number, stop.set)
         await BotRunner(app).run(stop)
+        _leave_blocked_threads()
 
     asyncio.run(until_stopped())
     return EXIT_OK
+
+
+def _leave_blocked_threads() -> None:
+    """End the process now if worker threads remain: a blocking request (praw) cannot be
+    cancelled, and the interpreter would wait for it at exit, past the shutdown grace.
+    Everything of ours is closed and recorded by now."""
+    import logging
+    import os
+    import sys
+    import threading
+
+    if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
+        logging.getLogger("digestbot").info("stopped")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_OK)
 
 
 def discord_sync_command(args: argparse.Namespace) -> int:

@@ -107,6 +107,7 @@ class SlackSettings(Section):
 
 class DeliverySettings(Section):
     concurrency: int = field(8, ge=1, le=100)
+    pace_seconds: float = field(1.0, ge=0, le=60)
 
 
 class ScheduleSettings(Section):
@@ -115,6 +116,7 @@ class ScheduleSettings(Section):
     days: str = field("mon-sun", check=rules.cron_days)
     timezone: str = field("UTC", check=rules.time_zone)
     misfire_grace_seconds: int = field(3600, ge=1, le=86_400)
+    retry_seconds: float = field(300.0, ge=1, le=86_400)  # a failed collection, again
     shutdown_grace_seconds: float = field(60.0, ge=0, le=3600)
 
 

@@ -1,16 +1,21 @@
 """Delivering a digest to chat channels exactly once, with the ledger in SQLite.
 
 Every (digest, channel) delivery is a sequence of messages; each is marked `sending`
-before its request and `sent` with its id after, so a re-run, a restart or a crash
-posts only what is missing. The window between sending and recording is closed by
-the platform's idempotency key where it has one (Discord's nonce), or by looking the
-key up in the channel's recent history (Slack's message metadata).
+before its request and `sent` with its id and fingerprint after, so a re-run, a restart
+or a crash posts only what is missing. The window between sending and recording is
+closed by the platform's idempotency key where it has one (Discord's nonce), or by
+looking the key up in the channel's recent history (Slack's message metadata). A digest
+made again (`--force`) has other fingerprints: its messages are edited in place, and
+parts it no longer has are deleted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+import json
+import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -21,13 +26,16 @@ from digestbot.core.errors import DeliveryError
 from digestbot.core.models import Digest
 from digestbot.core.ports import ChatPlatform, Claims, DeliveryLedger, Published
 
+log = logging.getLogger("digestbot")
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelResult:
     platform: str
     channel: str
     sent: int  # messages posted by this run
-    already: int  # messages an earlier run had posted
+    already: int  # messages an earlier run had posted, unchanged
+    updated: int = 0  # messages of an earlier making of the digest, edited or removed
     error: str = ""
     permanent: bool = False
 
@@ -36,26 +44,37 @@ class ChannelResult:
         return not self.error
 
 
-def delivery_key(digest: Digest, platform: str, channel: str, part: int) -> str:
+def fingerprint(message: object) -> str:
+    """What a rendered message says, in 16 hex digits: equal for equal messages."""
+    data = dataclasses.asdict(message) if dataclasses.is_dataclass(message) else message
+    text = json.dumps(data, sort_keys=True, default=repr, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def delivery_key(digest: Digest, platform: str, channel: str, part: int, print_: str) -> str:
     """The same message of the same digest for the same channel always gets the same key.
 
     25 characters: the most Discord takes as a nonce.
     """
-    text = f"{digest.day.isoformat()}|{platform}|{channel}|{part}"
+    text = f"{digest.day.isoformat()}|{platform}|{channel}|{part}|{print_}"
     return hashlib.sha256(text.encode()).hexdigest()[:25]
 
 
 def summarise(platform: str, results: Sequence[ChannelResult]) -> Published:
     failed = [r for r in results if not r.ok]
     sent = sum(r.sent for r in results)
+    updated = sum(r.updated for r in results)
     already = sum(r.already for r in results)
     summary = (
         f"{platform}: {len(results) - len(failed)}/{len(results)} channels "
-        f"({sent} messages sent, {already} already there)"
-    )
+        f"({sent} messages sent, " + (f"{updated} updated, " if updated else "")
+        + f"{already} already there)"
+    )  # fmt: skip
     problems = tuple(
-        r.error + ("" if r.permanent else " (will be retried on the next run)") for r in failed
-    )
+        r.error + (" (skipped; fix it and run `digestbot publish`)" if r.permanent
+                   else " (will be retried on the next run)")
+        for r in failed
+    )  # fmt: skip
     return Published(summary, problems, delivered=len(failed) < len(results))
 
 
@@ -77,6 +96,7 @@ class ChatPublisher:
         *,
         concurrency: int,
         owner: str,
+        pace_seconds: float = 1.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
@@ -85,6 +105,7 @@ class ChatPublisher:
         self._claims = claims
         self._channels = tuple(channels)
         self._concurrency = concurrency
+        self._pace = pace_seconds
         self._owner = owner
         self._clock = clock
 
@@ -102,7 +123,7 @@ class ChatPublisher:
         )
         try:
             async with self._open() as platform:
-                deliverer = Deliverer(platform, self._ledger, self._concurrency)
+                deliverer = Deliverer(platform, self._ledger, self._concurrency, self._pace)
                 results = await deliverer.deliver(digest, self._channels)
         except DeliveryError as exc:  # the platform could not be opened at all
             return Published(f"{self.name}: not delivered", (str(exc),), delivered=False)
@@ -113,92 +134,125 @@ class ChatPublisher:
 
 @dataclass
 class _Progress:
-    """One channel's delivery so far, across the waves."""
+    """One channel's delivery so far."""
 
     sent: int = 0
     already: int = 0
+    updated: int = 0
     thread: str = ""
-    error: DeliveryError | None = None
+    last_posted: float = float("-inf")  # the loop's time of the channel's last message
 
 
 class Deliverer:
     def __init__(
-        self, platform: ChatPlatform, ledger: DeliveryLedger, concurrency: int = 8
+        self,
+        platform: ChatPlatform,
+        ledger: DeliveryLedger,
+        concurrency: int = 8,
+        pace_seconds: float = 1.0,
     ) -> None:
         self._platform = platform
         self._ledger = ledger
         self._slots = asyncio.Semaphore(concurrency)
+        self._pace = pace_seconds
 
     async def deliver(self, digest: Digest, channels: Sequence[str]) -> list[ChannelResult]:
-        """Post what each channel is missing, in waves: every channel's first message, then
-        every channel's second, and so on. Each channel gets its messages in order, and
-        the wave spaces them out, which keeps clear of per-channel rate limits."""
+        """Post what each channel is missing. Channels go at once, each at its own pace
+        (its messages in order, `pace_seconds` apart, which keeps within the platforms'
+        per-channel limits); `concurrency` bounds the requests in flight."""
         messages = self._platform.render(digest)
-        progress = {channel: _Progress() for channel in channels}
-        for part, message in enumerate(messages):
-            await asyncio.gather(
-                *(
-                    self._step(digest, channel, part, message, state, len(messages))
-                    for channel, state in progress.items()
-                    if state.error is None
-                )
-            )
-        name = self._platform.name
-        return [
-            ChannelResult(
-                name,
-                channel,
-                p.sent,
-                p.already,
-                str(p.error) if p.error else "",
-                bool(p.error and p.error.permanent),
-            )
-            for channel, p in progress.items()
-        ]
+        return list(await asyncio.gather(*(self._channel(digest, c, messages) for c in channels)))
 
-    async def _step(
-        self, digest: Digest, channel: str, part: int, message: object, state: _Progress, total: int
-    ) -> None:
-        name = self._platform.name
-        async with self._slots:
-            row = self._ledger.get(digest.day, name, channel, part)
-            try:
-                if row and row["state"] == "sent":
-                    state.already += 1
-                    message_id = row["message_id"]
-                else:
-                    message_id = await self._post(digest, channel, part, message, row, state.thread)
-                    state.sent += 1
-                if part == 0 and self._platform.threads and total > 1:
-                    state.thread = (row or {}).get("thread_id") or await self._thread(
+    async def _channel(self, digest: Digest, channel: str, messages: Sequence) -> ChannelResult:
+        name, state = self._platform.name, _Progress()
+        part = 0
+        try:
+            for part, message in enumerate(messages):
+                message_id = await self._place(digest, channel, part, message, state)
+                if part == 0 and self._platform.threads and len(messages) > 1:
+                    row = self._ledger.get(digest.day, name, channel, 0) or {}
+                    state.thread = row.get("thread_id") or await self._thread(
                         digest, channel, message_id
                     )
-            except DeliveryError as exc:
-                self._ledger.mark_failed(digest.day, name, channel, part, str(exc), exc.permanent)
-                state.error = exc
+            await self._remove_leftovers(digest, channel, len(messages), state)
+        except Exception as exc:
+            error = exc if isinstance(exc, DeliveryError) else _unexpected(name, channel, exc)
+            self._ledger.mark_failed(digest.day, name, channel, part, str(error), error.permanent)
+            return ChannelResult(
+                name, channel, state.sent, state.already, state.updated, str(error),
+                error.permanent,
+            )  # fmt: skip
+        return ChannelResult(name, channel, state.sent, state.already, state.updated)
 
-    async def _post(
-        self,
-        digest: Digest,
-        channel: str,
-        part: int,
-        message: object,
-        row: dict | None,
-        thread: str,
+    async def _place(
+        self, digest: Digest, channel: str, part: int, message: object, state: _Progress
     ) -> str:
-        platform, name = self._platform, self._platform.name
-        key = delivery_key(digest, name, channel, part)
-        message_id = None
-        if row and row["state"] == "sending":  # an earlier run stopped right here
+        """Make the channel's message `part` say `message`: already there, edited, or posted."""
+        platform, name, day = self._platform, self._platform.name, digest.day
+        print_ = fingerprint(message)
+        thread = state.thread or None
+        row = self._ledger.get(day, name, channel, part)
+        if row and row["state"] in ("sending", "failed") and row["key"]:
+            # An earlier try stopped right here, or failed in a way (a timeout) that
+            # may have posted all the same: ask the channel before posting again.
             since = datetime.fromisoformat(row["sending_at"]) - timedelta(minutes=1)
-            message_id = await platform.find_sent(channel, key, since, thread or None)
-        if message_id is None:
-            self._ledger.mark_sending(digest.day, name, channel, part, key)
-            message_id = await platform.send(channel, message, key=key, thread=thread or None)
-        self._ledger.mark_sent(digest.day, name, channel, part, message_id)
+            async with self._slots:
+                found = await platform.find_sent(channel, row["key"], since, thread)
+            if found:
+                self._ledger.mark_sent(day, name, channel, part, found, row["fingerprint"])
+                row = {**row, "state": "sent", "message_id": found}
+        if row and row["state"] == "sent" and row["message_id"]:
+            # Rows from before fingerprints were kept have none: taken as unchanged.
+            if row["fingerprint"] in (print_, ""):
+                state.already += 1
+                return row["message_id"]
+            await self._wait_turn(state)
+            async with self._slots:
+                edited = await platform.edit(channel, row["message_id"], message, thread)
+            if edited:
+                self._ledger.mark_sent(day, name, channel, part, row["message_id"], print_)
+                state.updated += 1
+                return row["message_id"]
+            # the message was deleted in the meantime: post it again
+        key = delivery_key(digest, name, channel, part, print_)
+        await self._wait_turn(state)
+        self._ledger.mark_sending(day, name, channel, part, key, print_)
+        async with self._slots:
+            message_id = await platform.send(channel, message, key=key, thread=thread)
+        self._ledger.mark_sent(day, name, channel, part, message_id, print_)
+        state.sent += 1
         return message_id
 
+    async def _wait_turn(self, state: _Progress) -> None:
+        """Keep `pace_seconds` between a channel's messages, without holding a slot."""
+        loop = asyncio.get_running_loop()
+        if (wait := state.last_posted + self._pace - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        state.last_posted = loop.time()
+
+    async def _remove_leftovers(
+        self, digest: Digest, channel: str, count: int, state: _Progress
+    ) -> None:
+        """Delete the messages of parts the digest no longer has (it was made again)."""
+        name = self._platform.name
+        for row in self._ledger.parts_from(digest.day, name, channel, count):
+            if row["state"] == "sent" and row["message_id"]:
+                async with self._slots:
+                    await self._platform.delete(channel, row["message_id"], state.thread or None)
+                state.updated += 1
+            self._ledger.drop(digest.day, name, channel, row["part"])
+
     async def _thread(self, digest: Digest, channel: str, message_id: str) -> str:
-        thread = await self._platform.start_thread(channel, message_id, digest.heading)
+        async with self._slots:
+            thread = await self._platform.start_thread(channel, message_id, digest.heading)
         self._ledger.set_thread(digest.day, self._platform.name, channel, 0, thread)
         return thread
+
+
+def _unexpected(platform: str, channel: str, exc: Exception) -> DeliveryError:
+    """A bug or a surprise from a library: the channel fails under the error's real name."""
+    log.error("%s channel %s: unexpected error", platform, channel, exc_info=exc)
+    return DeliveryError(
+        f"{platform} channel {channel}: unexpected {type(exc).__name__}: {exc}"[:300],
+        permanent=False,
+    )

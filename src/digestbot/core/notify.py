@@ -27,29 +27,42 @@ class Notifier:
         self._notices = notices
         self._admin_channels = tuple(admin_channels)
 
-    async def report(self, day: date, problems: Sequence[str]) -> list[str]:
-        """Log and post the problems not reported before for `day`; returns those."""
+    async def report(self, day: date, problems: Sequence[str], *, about: str = "") -> list[str]:
+        """Log and post the problems not reported before for `day`; returns those.
+
+        A problem counts as reported once an admin channel took it (or when there is no
+        admin channel to tell): one that reached no one is posted again next time.
+        """
         new = [
             problem
             for problem in dict.fromkeys(problems)
-            if self._notices.first(_key(day, problem), problem)
+            if not self._notices.reported(_key(day, problem))
         ]
-        for problem in new:
-            log.warning("digest %s: %s", day, problem)
         if not new:
             return new
+        for problem in new:
+            log.warning("%s: %s", about or f"digest {day}", problem)
         if not self._admin_channels:
             log.warning("no admin channel is configured: problems are only logged")
-        text = f"digestbot, digest of {day}: needs attention\n" + "\n".join(f"• {p}" for p in new)
+        heading = f"digestbot, {about or f'digest of {day}'}: needs attention"
+        text = heading + "\n" + "\n".join(f"• {p}" for p in new)
         key = _key(day, text)[:25]
+        told = not self._admin_channels
         for admin in self._admin_channels:
             try:
                 async with admin.open_platform() as platform:
                     await platform.send(
                         admin.channel, platform.render_notice(text), key=key, thread=None
                     )
+                told = True
             except DeliveryError as exc:
                 log.error("cannot tell the %s admin channel: %s", admin.platform, exc)
+            except Exception as exc:  # one admin channel's trouble must not hide the others
+                log.error("cannot tell the %s admin channel: %s: %s", admin.platform,
+                          type(exc).__name__, exc)  # fmt: skip
+        if told:
+            for problem in new:
+                self._notices.record(_key(day, problem), problem)
         return new
 
 

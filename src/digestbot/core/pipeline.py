@@ -36,6 +36,10 @@ class RunStatus:
     OK = "ok"  # complete, and delivered everywhere it was meant to go
     DEGRADED = "degraded"  # published, with problems (a topic, a channel, the post)
     FAILED = "failed"  # nothing was published
+    INTERRUPTED = "interrupted"  # stopped half way (shut down, killed); completed later
+
+
+INTERRUPTED = "stopped by a shutdown before it finished; the next start completes it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +60,10 @@ async def collect(source: Source, communities: Communities, now: datetime) -> Co
         raise main
     problems: tuple[str, ...] = ()
     if isinstance(trending, BaseException):
-        if not isinstance(trending, SourceError):
-            raise trending
-        problems = (f"trending topics left out: {trending}",)
+        if not isinstance(trending, Exception):
+            raise trending  # a cancellation, not a failure of the source
+        reason = trending if isinstance(trending, SourceError) else repr(trending)
+        problems = (f"trending topics left out: {reason}",)
         trending = []
     return Collection(now, tuple(main), tuple(trending), problems=problems)
 
@@ -122,10 +127,11 @@ class Pipeline:
         Raises SourceError when there is nothing to publish.
         """
         started = time.perf_counter()
+        if not dry_run:
+            self._history.runs.mark_interrupted()
         existing = self._history.digests.load(day)
         if existing and not force:
-            published = () if dry_run else await self._publish(existing)
-            return Outcome(existing, False, published, time.perf_counter() - started)
+            return await self._complete(existing, started, dry_run=dry_run)
         if dry_run:
             return await self._generate(day, gather, started, record=False)
         key = f"generate:{day.isoformat()}"
@@ -141,11 +147,20 @@ class Pipeline:
         try:
             made = self._history.digests.load(day) if waited else None
             if made is not None:  # another run made the day's digest meanwhile: that one it is
-                published = await self._publish(made)
-                return Outcome(made, False, published, time.perf_counter() - started)
+                return await self._complete(made, started, dry_run=False)
             return await self._generate(day, gather, started, record=True)
         finally:
             self._history.claims.release(key, self._owner)
+
+    async def _complete(self, digest: Digest, started: float, *, dry_run: bool) -> Outcome:
+        """Publish a stored digest where it is missing; runs of its day that were
+        interrupted on the way are recorded as completed once it reached its places."""
+        published = () if dry_run else await self._publish(digest)
+        outcome = Outcome(digest, False, published, time.perf_counter() - started)
+        if not dry_run and outcome.status != RunStatus.FAILED:
+            message = "; ".join(outcome.problems)
+            self._history.runs.complete_interrupted(digest.day, outcome.status, message)
+        return outcome
 
     async def _generate(
         self,
@@ -156,7 +171,7 @@ class Pipeline:
         record: bool,
     ) -> Outcome:
         runs = self._history.runs
-        run_id = runs.start("generate", day, self._model) if record else None
+        run_id = runs.start("generate", day, self._model, self._owner) if record else None
         usage = Usage()
         try:
             self._progress.stage("collecting posts")
@@ -168,6 +183,10 @@ class Pipeline:
                 self._progress.stage("storing")
                 self._history.digests.save(digest, run_id)
                 published = await self._publish(digest)
+        except asyncio.CancelledError:  # a shutdown: the next start completes the run
+            if run_id is not None:
+                runs.finish(run_id, RunStatus.INTERRUPTED, INTERRUPTED, usage)
+            raise
         except BaseException as exc:
             if run_id is not None:
                 runs.finish(run_id, RunStatus.FAILED, str(exc) or type(exc).__name__, usage)
@@ -175,6 +194,8 @@ class Pipeline:
         outcome = Outcome(digest, True, published, time.perf_counter() - started)
         if run_id is not None:
             runs.finish(run_id, outcome.status, "; ".join(outcome.problems), usage)
+            if outcome.status != RunStatus.FAILED:
+                runs.complete_interrupted(day, outcome.status, "; ".join(outcome.problems))
         return outcome
 
     async def _build(self, day: date, collection: Collection) -> Digest:

@@ -87,6 +87,14 @@ class ChatPlatform(Protocol):
         """Post one message (into `thread` if given); returns its id. `key` is idempotent."""
         ...
 
+    async def edit(self, channel: str, message_id: str, message: Any, thread: str | None) -> bool:
+        """Make a posted message say `message`; False if that message is gone."""
+        ...
+
+    async def delete(self, channel: str, message_id: str, thread: str | None) -> None:
+        """Remove a posted message (one already gone is fine)."""
+        ...
+
     async def start_thread(self, channel: str, message_id: str, title: str) -> str:
         """Open a thread under a posted message; returns what `send` takes as `thread`."""
         ...
@@ -122,9 +130,13 @@ class DigestArchive(Protocol):
 
 
 class RunLog(Protocol):
-    def start(self, command: str, day: date, model: str) -> int: ...
+    def start(self, command: str, day: date, model: str, owner: str = "") -> int: ...
 
     def finish(self, run_id: int, status: str, message: str, usage: Usage) -> None: ...
+
+    def mark_interrupted(self) -> int: ...
+
+    def complete_interrupted(self, day: date, status: str, message: str) -> int: ...
 
 
 class AnalysisCache(Protocol):
@@ -138,11 +150,19 @@ class AnalysisCache(Protocol):
 class DeliveryLedger(Protocol):
     def get(self, day: date, platform: str, channel: str, part: int) -> dict[str, Any] | None: ...
 
-    def mark_sending(self, day: date, platform: str, channel: str, part: int, key: str) -> None: ...
+    def mark_sending(
+        self, day: date, platform: str, channel: str, part: int, key: str, fingerprint: str
+    ) -> None: ...
 
     def mark_sent(
-        self, day: date, platform: str, channel: str, part: int, message_id: str
+        self, day: date, platform: str, channel: str, part: int, message_id: str, fingerprint: str
     ) -> None: ...
+
+    def parts_from(
+        self, day: date, platform: str, channel: str, part: int
+    ) -> list[dict[str, Any]]: ...
+
+    def drop(self, day: date, platform: str, channel: str, part: int) -> None: ...
 
     def set_thread(
         self, day: date, platform: str, channel: str, part: int, thread: str
@@ -160,9 +180,9 @@ class Claims(Protocol):
 
 
 class Notices(Protocol):
-    def first(self, key: str, text: str) -> bool:
-        """Record a problem as reported; False if it already was."""
-        ...
+    def reported(self, key: str) -> bool: ...
+
+    def record(self, key: str, text: str) -> None: ...
 
 
 class Reports(Protocol):

@@ -109,6 +109,7 @@ def _connect(path: str, read_only: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys=ON")
         if not read_only and path != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
     return conn

@@ -36,7 +36,7 @@ class Claims:
                 [key, _text(now - stale_after)],
             )
             holder = self._db.one("select owner from claims where key = ?", [key])
-            if holder and _died(holder["owner"]):
+            if holder and died(holder["owner"]):
                 self._db.execute(
                     "delete from claims where key = ? and owner = ?", [key, holder["owner"]]
                 )
@@ -61,7 +61,7 @@ def _text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _died(owner: str) -> bool:
+def died(owner: str) -> bool:
     """Whether a claim's owner was a process on this machine that is no longer running."""
     host, _, rest = owner.partition(":")
     pid = rest.partition(":")[0]

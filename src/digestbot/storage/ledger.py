@@ -26,28 +26,48 @@ class Ledger:
             f"select * from deliveries where {_KEY}", [day.isoformat(), platform, channel, part]
         )
 
+    def parts_from(self, day: date, platform: str, channel: str, part: int) -> list[dict[str, Any]]:
+        """The channel's rows from `part` on: what a shorter remake of the digest left over."""
+        return self._db.rows(
+            "select * from deliveries where day = ? and platform = ? and channel = ? "
+            "and part >= ? order by part",
+            [day.isoformat(), platform, channel, part],
+        )
+
+    def drop(self, day: date, platform: str, channel: str, part: int) -> None:
+        args = [day.isoformat(), platform, channel, part]
+        self._db.execute(f"delete from deliveries where {_KEY}", args)
+
     def for_day(self, day: date) -> list[dict[str, Any]]:
         return self._db.rows(
             "select * from deliveries where day = ? order by platform, channel, part",
             [day.isoformat()],
         )
 
-    def mark_sending(self, day: date, platform: str, channel: str, part: int, key: str) -> None:
+    def mark_sending(
+        self, day: date, platform: str, channel: str, part: int, key: str, fingerprint: str
+    ) -> None:
         """Recorded before the request goes out, so a crash leaves a trace to resume from."""
         now = now_text()
         self._db.execute(
-            """insert into deliveries (day, platform, channel, part, state, key, attempts,
-                   error, permanent, sending_at, updated_at)
-               values (?, ?, ?, ?, 'sending', ?, 1, '', 0, ?, ?)
+            """insert into deliveries (day, platform, channel, part, state, key, fingerprint,
+                   attempts, error, permanent, sending_at, updated_at)
+               values (?, ?, ?, ?, 'sending', ?, ?, 1, '', 0, ?, ?)
                on conflict (day, platform, channel, part) do update set
-                   state = 'sending', key = excluded.key, attempts = attempts + 1,
-                   error = '', permanent = 0, sending_at = excluded.sending_at,
-                   updated_at = excluded.updated_at""",
-            [day.isoformat(), platform, channel, part, key, now, now],
+                   state = 'sending', key = excluded.key, fingerprint = excluded.fingerprint,
+                   attempts = attempts + 1, error = '', permanent = 0,
+                   sending_at = excluded.sending_at, updated_at = excluded.updated_at""",
+            [day.isoformat(), platform, channel, part, key, fingerprint, now, now],
         )
 
-    def mark_sent(self, day: date, platform: str, channel: str, part: int, message_id: str) -> None:
-        self._update(day, platform, channel, part, state="sent", message_id=message_id)
+    def mark_sent(
+        self, day: date, platform: str, channel: str, part: int, message_id: str, fingerprint: str
+    ) -> None:
+        """The message is in the channel, saying what `fingerprint` names."""
+        self._update(
+            day, platform, channel, part,
+            state="sent", message_id=message_id, fingerprint=fingerprint, error="", permanent=0,
+        )  # fmt: skip
 
     def set_thread(self, day: date, platform: str, channel: str, part: int, thread: str) -> None:
         self._update(day, platform, channel, part, thread_id=thread)
@@ -55,8 +75,17 @@ class Ledger:
     def mark_failed(
         self, day: date, platform: str, channel: str, part: int, error: str, permanent: bool
     ) -> None:
-        self._update(
-            day, platform, channel, part, state="failed", error=error, permanent=int(permanent)
+        """The part could not be placed. A message already in the channel stays `sent`
+        (an edit that failed is tried again next time): it must never be posted twice."""
+        self._db.execute(
+            """insert into deliveries (day, platform, channel, part, state, attempts, error,
+                   permanent, updated_at)
+               values (?, ?, ?, ?, 'failed', 0, ?, ?, ?)
+               on conflict (day, platform, channel, part) do update set
+                   state = 'failed', error = excluded.error, permanent = excluded.permanent,
+                   updated_at = excluded.updated_at
+               where deliveries.state != 'sent'""",
+            [day.isoformat(), platform, channel, part, error, int(permanent), now_text()],
         )
 
     def _update(self, day: date, platform: str, channel: str, part: int, **values: Any) -> None:
@@ -78,10 +107,12 @@ class Notices:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def first(self, key: str, text: str) -> bool:
-        """Record a problem as reported; False if it already was."""
-        cursor = self._db.execute(
+    def reported(self, key: str) -> bool:
+        return self._db.one("select 1 from notices where key = ?", [key]) is not None
+
+    def record(self, key: str, text: str) -> None:
+        """Record a problem as reported: once a person was told, or could not be."""
+        self._db.execute(
             "insert or ignore into notices (key, text, first_seen) values (?, ?, ?)",
             [key, text, now_text()],
         )
-        return cursor.rowcount == 1

@@ -161,6 +161,13 @@ def _search(db: Tables) -> None:
     db["digest_trending"].enable_fts(["title"], create_triggers=True, tokenize="porter")
 
 
+def _owners_and_fingerprints(db: Tables) -> None:
+    # Which process a run belongs to, so a run whose process died can be told from one
+    # still going; what a delivered message said, so a digest made again is edited in.
+    db["runs"].add_column("owner", str, not_null_default="")
+    db["deliveries"].add_column("fingerprint", str, not_null_default="")
+
+
 STEPS = (
     ("0001_history", _history),
     ("0002_deliveries", _deliveries),
@@ -168,6 +175,7 @@ STEPS = (
     ("0004_digest_problems", _digest_problems),
     ("0005_notices", _notices),
     ("0006_search", _search),
+    ("0007_owners_and_fingerprints", _owners_and_fingerprints),
 )
 
 

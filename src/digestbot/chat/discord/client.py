@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import TypeVar
 
 import aiohttp
 import discord
 from discord import app_commands
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
 from digestbot.chat.discord.render import (
     DiscordMessage,
@@ -27,6 +36,7 @@ from digestbot.core.ports import DigestCommands
 log = logging.getLogger(__name__)
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 THREAD_ARCHIVE_MINUTES = 1440
+T = TypeVar("T")
 
 
 def _failure(channel: str, exc: Exception) -> DeliveryError:
@@ -51,6 +61,36 @@ def _failure(channel: str, exc: Exception) -> DeliveryError:
     )
 
 
+def _transient(exc: BaseException) -> bool:
+    """Worth another try: 429s discord.py gave up on, any 5xx (it retries only 500, 502,
+    504 and 524 itself), a dropped connection, a timeout."""
+    if isinstance(exc, discord.HTTPException):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, aiohttp.ClientError | TimeoutError | ConnectionError)
+
+
+ATTEMPTS = 4
+REQUEST_TIMEOUT_SECONDS = 60.0  # discord.py sets none; its own 429 waits fit well within
+RETRY_WAIT = wait_exponential(multiplier=0.5, max=8) + wait_random(0, 0.5)
+
+
+async def _call(channel: str, request: Callable[[], Awaitable[T]]) -> T:
+    """One REST call with retries on transient failures, mapped to DeliveryError."""
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_attempt(ATTEMPTS),
+            wait=RETRY_WAIT,
+            reraise=True,
+        ):
+            with attempt:
+                async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
+                    return await request()
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError, ConnectionError) as exc:
+        raise _failure(channel, exc) from exc
+    raise AssertionError("unreachable: tenacity reraises the last failure")
+
+
 class DiscordPlatform:
     """Posts rendered messages over Discord's REST API, with a nonce as idempotency key."""
 
@@ -66,35 +106,67 @@ class DiscordPlatform:
     def render_notice(self, text: str) -> DiscordMessage:
         return DiscordMessage(content=escape_lines(text))
 
+    def _channel(self, channel: str, thread: str | None) -> discord.PartialMessageable:
+        return self._client.get_partial_messageable(int(thread or channel))
+
     async def send(
         self, channel: str, message: DiscordMessage, *, key: str, thread: str | None
     ) -> str:
-        target = self._client.get_partial_messageable(int(thread or channel))
-        try:
-            posted = await target.send(
+        target = self._channel(channel, thread)
+        posted = await _call(
+            channel,
+            lambda: target.send(
                 content=message.content,
                 embeds=[discord.Embed.from_dict(e) for e in message.embeds],
                 nonce=key,  # with enforce_nonce: a resend within minutes returns the same message
                 allowed_mentions=discord.AllowedMentions.none(),
-            )
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _failure(channel, exc) from exc
+            ),
+        )
         return str(posted.id)
+
+    async def edit(
+        self, channel: str, message_id: str, message: DiscordMessage, thread: str | None
+    ) -> bool:
+        target = self._channel(channel, thread).get_partial_message(int(message_id))
+        try:
+            await _call(
+                channel,
+                lambda: target.edit(
+                    content=message.content or None,
+                    embeds=[discord.Embed.from_dict(e) for e in message.embeds],
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ),
+            )
+        except DeliveryError as exc:
+            if isinstance(exc.__cause__, discord.NotFound):
+                return False
+            raise
+        return True
+
+    async def delete(self, channel: str, message_id: str, thread: str | None) -> None:
+        target = self._channel(channel, thread).get_partial_message(int(message_id))
+        try:
+            await _call(channel, target.delete)
+        except DeliveryError as exc:
+            if not isinstance(exc.__cause__, discord.NotFound):
+                raise
 
     async def start_thread(self, channel: str, message_id: str, title: str) -> str:
         try:
-            data = await self._client.http.start_thread_with_message(
-                int(channel),
-                int(message_id),
-                name=title[:100],
-                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            data = await _call(
+                channel,
+                lambda: self._client.http.start_thread_with_message(
+                    int(channel),
+                    int(message_id),
+                    name=title[:100],
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                ),
             )
-        except discord.HTTPException as exc:
-            if exc.code == THREAD_EXISTS:
+        except DeliveryError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, discord.HTTPException) and cause.code == THREAD_EXISTS:
                 return message_id  # a thread started from a message has the message's id
-            raise _failure(channel, exc) from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _failure(channel, exc) from exc
+            raise
         return str(data["id"])
 
     async def find_sent(
@@ -156,8 +228,10 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         search: str | None = None,
         page: app_commands.Range[int, 1, 1000] = 1,
     ) -> None:
-        # Discord wants an answer within 3 s; making a digest takes longer.
-        await interaction.response.defer(ephemeral=not public, thinking=True)
+        # Discord wants an answer within 3 s; making a digest takes longer. The wait is
+        # shown to the asker alone, so that a refusal or an error never reaches the
+        # channel: the "thinking" message takes the first answer, in private.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         user = str(interaction.user.id)
         want = (
             Want.SEARCH if search
@@ -174,6 +248,8 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         except Exception:
             log.exception("/digest failed for %s", request)
             reply = Reply(text="Something went wrong on our side; it has been logged.")
+        if reply.public:
+            await interaction.followup.send("Posted in the channel.", ephemeral=True)
         for message in render_reply(reply):
             await interaction.followup.send(
                 content=message.content or discord.utils.MISSING,

@@ -44,11 +44,21 @@ PERMANENT = {
     "restricted_action": "the workspace does not allow the bot to post there",
     "msg_too_long": "the message was too long",
     "invalid_blocks": "Slack refused the message's blocks",
+    "cant_update_message": "the bot may not edit its earlier message",
+    "cant_delete_message": "the bot may not delete its earlier message",
 }
 
 
+class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Retries every 5xx: slack_sdk's own handler retries only 500 and 503."""
+
+    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:
+        return response is not None and response.status_code >= 500
+
+
 def slack_client(token: str, base_url: str) -> AsyncWebClient:
-    """A Web API client that waits out 429s and retries 5xx and dropped connections."""
+    """A Web API client that waits out 429s (Retry-After) and retries 5xx and dropped
+    connections, with slack_sdk's own backoff."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
@@ -56,7 +66,7 @@ def slack_client(token: str, base_url: str) -> AsyncWebClient:
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-            AsyncServerErrorRetryHandler(max_retry_count=3),
+            AnyServerErrorRetryHandler(max_retry_count=3),
         ],
     )
 
@@ -105,6 +115,30 @@ class SlackPlatform:
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise _failure(channel, exc) from exc
         return str(response["ts"])
+
+    async def edit(
+        self, channel: str, message_id: str, message: SlackMessage, thread: str | None
+    ) -> bool:
+        try:
+            await self._client.chat_update(
+                channel=channel, ts=message_id, text=message.text, blocks=list(message.blocks)
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") == "message_not_found":
+                return False
+            raise _failure(channel, exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(channel, exc) from exc
+        return True
+
+    async def delete(self, channel: str, message_id: str, thread: str | None) -> None:
+        try:
+            await self._client.chat_delete(channel=channel, ts=message_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "message_not_found":
+                raise _failure(channel, exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(channel, exc) from exc
 
     async def start_thread(self, channel: str, message_id: str, title: str) -> str:
         return message_id  # in Slack a thread is the parent message's ts
