@@ -20,7 +20,7 @@ from digestbot.chat.slack.render import render_slack
 from digestbot.storage.store import open_store
 from tests.conftest import DISCORD_CHANNELS, EXAMPLE, SLACK_CHANNELS, ConfigFactory, run_cli
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.server import Fault
+from tests.fakes.server import ChannelLimiter, Fault
 from tests.fakes.slack import FakeSlack
 
 DAY = date(2026, 11, 20)
@@ -95,6 +95,86 @@ async def test_rate_limits_and_server_errors_are_retried(
         len(slack_api.copies("C0000000111")) + len(slack_api.copies("C0000000222"))
         == 2 * slack_parts
     )
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+async def test_every_5xx_is_retried_on_both_platforms_with_no_copy_twice(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    """discord.py retries only 500/502/504/524 and slack_sdk only 500/503: 503, 502 and
+    504 must all be tried again, and a resend (same nonce) must not make a copy."""
+    app = await generate(make_config(discord=discord_api, slack=slack_api))
+    discord_parts, slack_parts = expected_counts(app)
+    discord_api.fail(
+        "/api/v10/channels/111111111111111111/messages",
+        Fault(503, b'{"message": "unavailable", "code": 0}', JSON),
+        Fault(503, b"<html>503 Service Unavailable</html>"),
+    )
+    slack_api.fail("/api/chat.postMessage", Fault(502, b"bad gateway"), Fault(504, b""))
+    results = await app.publish(DAY)
+    assert [p.problems for p in results] == [(), ()]
+    assert len(discord_api.copies("111111111111111111")) == discord_parts
+    assert len(discord_api.copies("222222222222222222")) == discord_parts
+    assert [len(slack_api.copies(c)) for c in SLACK_CHANNELS] == [slack_parts] * 2
+
+
+async def test_a_permanent_refusal_is_not_retried_and_the_others_are_served(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    app = await generate(make_config(discord=discord_api, slack=slack_api))
+    discord_parts, _ = expected_counts(app)
+    path = "/api/v10/channels/111111111111111111/messages"
+    discord_api.fail(path, Fault(400, b'{"message": "Invalid Form Body", "code": 50035}', JSON))
+    results = await app.publish(DAY)
+    assert len(discord_api.seen(path)) == 1  # asked once: a 400 will not change
+    assert results[0].problems and "400" in results[0].problems[0]
+    assert "skipped" in results[0].problems[0]
+    assert len(discord_api.copies("222222222222222222")) == discord_parts
+
+
+async def test_an_unexpected_failure_in_one_channel_stays_there_under_its_own_name(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack, tmp_path: Path
+) -> None:
+    """A body that is not JSON makes the client raise what no handler expects."""
+    app = await generate(make_config(discord=discord_api, slack=slack_api))
+    discord_parts, slack_parts = expected_counts(app)
+    discord_api.fail(
+        "/api/v10/channels/111111111111111111/messages", Fault(200, b"{not json", JSON)
+    )
+    results = await app.publish(DAY)
+    assert len(results[0].problems) == 1
+    assert "Discord".lower() in results[0].problems[0].lower()
+    assert "111111111111111111: unexpected JSONDecodeError" in results[0].problems[0]
+    assert len(discord_api.copies("222222222222222222")) == discord_parts
+    assert [len(slack_api.copies(c)) for c in SLACK_CHANNELS] == [slack_parts] * 2
+    with open_store(str(tmp_path / "history.db")) as store:
+        rows = store.ledger.for_day(DAY)
+    healthy = [r for r in rows if r["channel"] != "111111111111111111"]
+    assert {r["state"] for r in healthy} == {"sent"}
+    broken = [r for r in rows if r["channel"] == "111111111111111111"]
+    assert [r["state"] for r in broken] == ["failed"]
+    await app.publish(DAY)  # the next run completes it
+    assert len(discord_api.copies("111111111111111111")) == discord_parts
+
+
+async def test_a_channels_messages_keep_the_pace_and_channels_do_not_wait_on_each_other(
+    make_config: ConfigFactory, discord_api: FakeDiscord
+) -> None:
+    app = await generate(make_config(discord=discord_api, delivery={"pace_seconds": 0.5}))
+    parts, _ = expected_counts(app)
+    assert parts >= 2
+    discord_api.limiter = ChannelLimiter(limit=1, window=0.3)  # 429 when closer than that
+    slow, fast = DISCORD_CHANNELS
+    discord_api.fail(f"/api/v10/channels/{slow}/messages", Fault(503, b"", delay=1.0))
+    results = await app.publish(DAY)
+    assert results[0].problems == ()
+    assert discord_api.limiter.rejected == 0  # every channel kept its pace
+    posts = [r.path for r in discord_api.seen("/api/v10/channels/") if r.method == "POST"]
+    fast_done = max(i for i, p in enumerate(posts) if fast in p)
+    assert fast_done < [i for i, p in enumerate(posts) if slow in p][1]  # not held back
+    assert len(discord_api.copies(slow)) == len(discord_api.copies(fast)) == parts
 
 
 def test_a_channel_that_fails_for_good_does_not_hold_back_the_others(

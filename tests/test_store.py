@@ -298,3 +298,28 @@ async def test_waiting_for_a_claim_gives_up_after_its_bound(tmp_path: Path) -> N
         stale_after=HALF_HOUR, clock=lambda: later, max_wait=0.2, poll_seconds=0.05,
     )  # fmt: skip
     assert waited is False and claims.holder("generate:2026-11-23") == "here:2:b"
+
+
+# -- runs -------------------------------------------------------------------------
+
+
+def test_a_run_whose_process_died_is_interrupted_then_completed(tmp_path: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    host = socket.gethostname()
+    store = open_store(str(tmp_path / "h.db"))
+    day = date(2026, 11, 23)
+    killed = store.runs.start("generate", day, "m", owner=f"{host}:{gone}:abcd")
+    alive = store.runs.start("generate", day, "m", owner=f"{host}:{os.getpid()}:abcd")
+    elsewhere = store.runs.start("generate", day, "m", owner=f"other-host:{gone}:abcd")
+    done = store.runs.start("generate", day, "m", owner=f"{host}:{gone}:abcd")
+    store.runs.finish(done, "ok", "", Usage())
+
+    assert store.runs.mark_interrupted() == 1
+    status = {r["id"]: r["status"] for r in store.db.rows("select id, status from runs")}
+    assert status == {killed: "interrupted", alive: "running", elsewhere: "running", done: "ok"}
+    assert store.runs.mark_interrupted() == 0  # once
+
+    assert store.runs.complete_interrupted(day, "ok", "") == 1
+    row = store.db.one("select status, message from runs where id = ?", [killed])
+    assert row["status"] == "ok" and row["message"].startswith("interrupted, then completed")

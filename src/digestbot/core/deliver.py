@@ -209,6 +209,7 @@ class Deliverer:
             await self._wait_turn(state)
             async with self._slots:
                 edited = await platform.edit(channel, row["message_id"], message, thread)
+            state.last_posted = asyncio.get_running_loop().time()
             if edited:
                 self._ledger.mark_sent(day, name, channel, part, row["message_id"], print_)
                 state.updated += 1
@@ -219,16 +220,16 @@ class Deliverer:
         self._ledger.mark_sending(day, name, channel, part, key, print_)
         async with self._slots:
             message_id = await platform.send(channel, message, key=key, thread=thread)
+        state.last_posted = asyncio.get_running_loop().time()
         self._ledger.mark_sent(day, name, channel, part, message_id, print_)
         state.sent += 1
         return message_id
 
     async def _wait_turn(self, state: _Progress) -> None:
-        """Keep `pace_seconds` between a channel's messages, without holding a slot."""
+        """Keep `pace_seconds` after the channel's last message, without holding a slot."""
         loop = asyncio.get_running_loop()
         if (wait := state.last_posted + self._pace - loop.time()) > 0:
             await asyncio.sleep(wait)
-        state.last_posted = loop.time()
 
     async def _remove_leftovers(
         self, digest: Digest, channel: str, count: int, state: _Progress
