@@ -23,6 +23,7 @@ from digestbot.core.models import (
     Usage,
 )
 from digestbot.storage import schema
+from digestbot.storage.claims import owner_id
 from digestbot.storage.reader import History
 from digestbot.storage.store import open_scratch_copy, open_store
 
@@ -121,7 +122,7 @@ def test_the_cache_keys_on_post_model_and_prompt_version(tmp_path: Path) -> None
 
 def test_runs_record_their_usage(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "h.db"))
-    run = store.runs.start("generate", date(2026, 11, 23), "m")
+    run = store.runs.start("generate", date(2026, 11, 23), "m", owner_id())
     assert store.reports.last_run()["status"] == "running"
     usage = Usage(calls=6, prompt_tokens=10, completion_tokens=5, cost_usd=0.5)
     store.runs.finish(run, "degraded", "a channel failed", usage)
@@ -246,7 +247,7 @@ def test_a_database_locked_by_another_writer_is_reported(tmp_path: Path, monkeyp
     try:
         store = open_store(str(path))
         with pytest.raises(StorageError, match="locked by another program"):
-            store.runs.start("generate", date(2026, 11, 23), "m")
+            store.runs.start("generate", date(2026, 11, 23), "m", owner_id())
     finally:
         holder.execute("rollback")
         holder.close()
@@ -323,3 +324,20 @@ def test_a_run_whose_process_died_is_interrupted_then_completed(tmp_path: Path) 
     assert store.runs.complete_interrupted(day, "ok", "") == 1
     row = store.db.one("select status, message from runs where id = ?", [killed])
     assert row["status"] == "ok" and row["message"].startswith("interrupted, then completed")
+
+
+def test_history_tells_a_run_whose_process_died_from_one_still_going(tmp_path: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    path = str(tmp_path / "h.db")
+    day = date(2026, 11, 23)
+    with open_store(path) as store:
+        store.digests.save(digest(day, ["a"]), None)
+        store.runs.start("generate", day, "m", owner=f"{socket.gethostname()}:{gone}:ab")
+    with History(path) as history:  # read-only: it tells, it does not write
+        assert history.reports.history(5)[0]["status"] == "interrupted"
+        assert history.reports.last_run()["status"] == "interrupted"
+    with open_store(path) as store:
+        store.runs.start("generate", day, "m", owner=f"{socket.gethostname()}:{os.getpid()}:ab")
+    with History(path) as history:
+        assert history.reports.history(5)[0]["status"] == "running"

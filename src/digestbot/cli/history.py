@@ -91,6 +91,8 @@ def history_command(args: argparse.Namespace) -> int:
             (
                 r["day"],
                 r["mode"] + (" (imported)" if r["imported"] else ""),
+                r["status"]
+                + (f", {r['messages_pending']} to post" if r["messages_pending"] else ""),
                 r["model"] or "-",
                 f"{r['topics']}" + (f" ({r['failed']} failed)" if r["failed"] else ""),
                 f"{r['llm_calls']} (+{r['cache_hits']} cached)",
@@ -99,8 +101,8 @@ def history_command(args: argparse.Namespace) -> int:
             )
             for r in rows
         ],
-        ("day", "mode", "model", "topics", "LLM calls", "tokens", "cost"),
-        right=(5, 6),
+        ("day", "mode", "run", "model", "topics", "LLM calls", "tokens", "cost"),
+        right=(6, 7),
     )
     return EXIT_OK
 

@@ -7,6 +7,7 @@ need neither the models nor sqlite-utils.
 from __future__ import annotations
 
 from digestbot.storage.base import Database
+from digestbot.storage.claims import died
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,9 +24,19 @@ class Reports:
         self._db = db
 
     def history(self, limit: int) -> list[Row]:
-        """The newest digests first, with their topic counts and usage."""
-        return self._db.rows(
+        """The newest digests first, with their topic counts, usage, how their last run
+        ended (a run whose process is gone is `interrupted`, not running) and their
+        deliveries: messages in place, and messages still to post."""
+        rows = self._db.rows(
             """select d.day, d.mode, d.model, d.generated_at, d.imported,
+                      (select r.status from runs r where r.day = d.day
+                        order by r.id desc limit 1) as status,
+                      (select r.owner from runs r where r.day = d.day
+                        order by r.id desc limit 1) as owner,
+                      (select count(*) from deliveries x where x.day = d.day
+                        and x.state = 'sent') as messages_sent,
+                      (select count(*) from deliveries x where x.day = d.day
+                        and x.state != 'sent') as messages_pending,
                       coalesce(d.llm_calls, 0) as llm_calls,
                       coalesce(d.cache_hits, 0) as cache_hits,
                       coalesce(d.prompt_tokens, 0) + coalesce(d.completion_tokens, 0) as tokens,
@@ -36,6 +47,12 @@ class Reports:
                from digests d order by d.day desc limit ?""",
             [limit],
         )
+        for row in rows:
+            owner = row.pop("owner") or ""
+            if row["status"] == "running" and owner and died(owner):
+                row["status"] = "interrupted"
+            row["status"] = row["status"] or ("imported" if row["imported"] else "")
+        return rows
 
     def usage(self, by: str, since: date | None) -> list[Row]:
         """LLM use per day or month: runs, calls, cache hits, tokens, cost; newest first."""
@@ -63,7 +80,10 @@ class Reports:
         return row or {"runs": 0, "calls": 0, "tokens": 0, "cost_usd": 0.0}
 
     def last_run(self) -> Row | None:
-        return self._db.one("select * from runs order by id desc limit 1")
+        run = self._db.one("select * from runs order by id desc limit 1")
+        if run and run["status"] == "running" and run["owner"] and died(run["owner"]):
+            run["status"] = "interrupted"
+        return run
 
     def recent_failures(self, since: datetime) -> list[str]:
         """Failed runs and undelivered channels since `since`, newest first, in words."""

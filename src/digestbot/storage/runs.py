@@ -18,7 +18,7 @@ class Runs:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def start(self, command: str, day: date, model: str, owner: str = "") -> int:
+    def start(self, command: str, day: date, model: str, owner: str) -> int:
         cursor = self._db.execute(
             "insert into runs (command, day, started_at, status, model, owner) "
             "values (?, ?, ?, 'running', ?, ?)",
