@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import AsyncExitStack, suppress
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,7 +73,8 @@ class BotRunner:
                 events=settings.predictions.events,
                 draw_chart=draw_if_available,
             )
-            async with wiring.kept_sessions():
+            async with AsyncExitStack() as sessions:
+                await sessions.enter_async_context(wiring.kept_sessions())
                 self._connect_discord(service)
                 self._connect_slack(service)
                 if settings.schedule.enabled:
@@ -80,19 +82,33 @@ class BotRunner:
                 self.ready.set()
                 await stop.wait()
                 log.info("stopping")
-                await self._stop(settings.schedule.shutdown_grace_seconds)
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + settings.schedule.shutdown_grace_seconds
+                await self._stop(deadline)
+                with suppress(TimeoutError):
+                    async with asyncio.timeout_at(max(deadline, loop.time() + 0.1)):
+                        await sessions.aclose()
 
-    async def _stop(self, grace: float) -> None:
-        """Give running digests most of the grace, then end the rest; nothing waits on a
-        connection that is still trying."""
+    async def _stop(self, deadline: float) -> None:
+        """End everything by `deadline` (the loop's time): running digests get all but a
+        reserve for closing, then what is left is cancelled (what it had not delivered
+        stays pending in the ledger) and the connections are closed."""
+        loop = asyncio.get_running_loop()
         if self._scheduler:
             self._scheduler.shutdown(wait=False)
         for later in self._retries:
             later.cancel()
-        for task in self._connections:
+        reserve = min(CLOSE_SECONDS, (deadline - loop.time()) / 4)
+        if running := {t for t in self._jobs if not t.done()}:
+            wait = max(0.0, deadline - reserve - loop.time())
+            log.info("waiting up to %.3g s for %d running job(s)", wait, len(running))
+            await asyncio.wait(running, timeout=wait)
+        # Connections last: deliveries still running use their sessions.
+        ending = {t for t in self._jobs | self._connections if not t.done()}
+        for task in ending:
             task.cancel()
-        await self._finish_jobs(max(grace - CLOSE_SECONDS, grace / 2))
-        await asyncio.gather(*self._connections, return_exceptions=True)
+        if ending:
+            await asyncio.wait(ending, timeout=max(0.1, deadline - loop.time()))
 
     def _start_schedule(self) -> None:
         schedule = self._schedule
@@ -156,16 +172,6 @@ class BotRunner:
         """Wait until no digest job is running (the catch-up at start, a scheduled run)."""
         while running := {t for t in self._jobs if not t.done()}:
             await asyncio.wait(running)
-
-    async def _finish_jobs(self, grace: float) -> None:
-        running = {t for t in self._jobs if not t.done()}
-        if not running:
-            return
-        log.info("waiting up to %g s for %d running job(s)", grace, len(running))
-        _, unfinished = await asyncio.wait(running, timeout=grace)
-        for task in unfinished:
-            task.cancel()  # its undelivered messages stay pending in the ledger
-        await asyncio.wait(unfinished, timeout=CLOSE_SECONDS) if unfinished else None
 
     async def _report(self, problem: str) -> None:
         if self._notifier:
