@@ -1,8 +1,9 @@
 """A subreddit's public RSS (Atom) feed, for running without Reddit credentials.
 
 Feeds carry no score, comment count, NSFW or sticky flags: selection sees their
-own order and defaults. Fetched with aiohttp (a timeout, our user agent), parsed
-with feedparser.
+own order and defaults. Fetched with aiohttp (our user agent, `timeout_seconds` on each
+try, the retries of `retry.with_retries`), parsed with feedparser. A body that is not a
+feed is not retried: it would be the same again.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ import feedparser
 
 from digestbot.core.errors import SourceError
 from digestbot.core.models import SourcePost
+from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
 
 _TAG = re.compile(r"<[^>]+>")
 _SUBMITTED = re.compile(r"\s*submitted by\s.*$", re.IGNORECASE | re.DOTALL)
+_REFUSALS = {
+    401: ": Reddit refused this client",
+    403: ": the subreddit is private, quarantined or banned",
+    404: ": no such subreddit, or a banned one",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +77,27 @@ class FeedSource:
         o = self._options
         query = "?t=day" if listing == "top" else ""
         url = f"{o.base_url.rstrip('/')}/r/{community}/{listing}/.rss{query}"
-        timeout = aiohttp.ClientTimeout(total=o.timeout_seconds)
+        timeout = aiohttp.ClientTimeout(total=o.timeout_seconds)  # per try
+        headers = {"User-Agent": o.user_agent}
+        async with aiohttp.ClientSession(timeout=timeout, headers=headers) as s:
+            document = await with_retries(
+                lambda: self._get(s, url, community), f"the feed of r/{community} failed"
+            )
+        return posts_from_feed(document, community)
+
+    async def _get(self, session: aiohttp.ClientSession, url: str, community: str) -> bytes:
+        """One try: the feed's bytes, Transient for what may pass, SourceError for the rest."""
         try:
-            async with (
-                aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": o.user_agent}) as s,
-                s.get(url) as response,
-            ):
-                if response.status != 200:
-                    raise SourceError(f"the feed of r/{community} answered {response.status}")
-                document = await response.read()
+            async with session.get(url) as response:
+                if response.status == 200:
+                    return await response.read()
+                if is_transient(response.status):
+                    raise for_status(response.status, response.headers.get("Retry-After"))
+                meaning = _REFUSALS.get(response.status, "")
+                raise SourceError(f"the feed of r/{community} answered {response.status}{meaning}")
         except TimeoutError as exc:
-            raise SourceError(
-                f"the feed of r/{community} did not answer within {o.timeout_seconds:g} s"
-            ) from exc
+            raise Transient(f"no answer within {self._options.timeout_seconds:g} s") from exc
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise Transient(f"the connection failed ({type(exc).__name__})") from exc
         except aiohttp.ClientError as exc:
             raise SourceError(f"cannot fetch the feed of r/{community}: {exc}") from exc
-        return posts_from_feed(document, community)

@@ -1,24 +1,40 @@
 """Reddit through praw: read-only, client credentials, always off the event loop.
 
-praw is synchronous; each listing is fetched in a worker thread with a Reddit
-instance of its own (praw does not promise thread safety across instances' use).
+praw is synchronous; each try at a listing runs in a daemon thread of its own with a
+Reddit instance of its own (praw does not promise thread safety across instances' use),
+and the event loop waits for it at most `timeout_seconds`. A try that runs late is
+abandoned, not joined: its thread ends when its socket times out, and neither the loop
+nor the process ever waits for it.
+
+prawcore has retries of its own (three tries, sleeps of up to 6 s, a 16 s read timeout
+whatever praw is told): with a hanging Reddit they held a run a minute. `_Requestor`
+takes them away. It puts our timeout on every request and raises what may pass (429,
+5xx, a connection lost or timed out) as `Transient`, which prawcore does not catch, so
+the one retry loop is ours (`retry.with_retries`): 401, 403, 404 and malformed bodies
+fail at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import praw
 import prawcore
+import requests
 from praw.exceptions import PRAWException
 
 from digestbot.core.errors import SourceError
 from digestbot.core.models import SourcePost
+from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
 
 REDDIT_WEB = "https://www.reddit.com"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,47 +71,125 @@ def post_from_reddit(data: dict[str, Any], subreddit: str) -> SourcePost:
     )
 
 
+class _Requestor(prawcore.Requestor):
+    """prawcore's requestor with our timeout and without prawcore's retries (see above)."""
+
+    _LOST = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+
+    def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> requests.Response:
+        # prawcore passes its own 16 s default as `timeout`: ours wins.
+        try:
+            response = super().request(*args, timeout=self.timeout, **kwargs)
+        except prawcore.exceptions.RequestException as exc:
+            cause = exc.original_exception
+            if isinstance(cause, requests.Timeout):
+                raise Transient(f"no answer within {self.timeout:g} s") from cause
+            if isinstance(cause, self._LOST):
+                raise Transient(f"the connection failed ({type(cause).__name__})") from cause
+            raise
+        if is_transient(response.status_code):
+            raise for_status(response.status_code, response.headers.get("Retry-After"))
+        if response.status_code == 401:  # not prawcore's way: it would get a token, try again
+            raise prawcore.exceptions.InvalidToken(response)
+        return response
+
+
+def _reason(exc: prawcore.exceptions.ResponseException) -> str:
+    """Reddit's word for a refusal ("private", "banned", "quarantined"), if it gave one."""
+    try:
+        reason = exc.response.json().get("reason")
+    except (ValueError, AttributeError):
+        return ""
+    return f", {reason[:40]}" if isinstance(reason, str) and reason.isprintable() else ""
+
+
+async def _in_thread(function: Callable[[], T], seconds: float) -> T:
+    """function() in a daemon thread, awaited at most `seconds` (then abandoned)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():  # abandoned: the caller stopped waiting
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            outcome: tuple[T | None, BaseException | None] = (function(), None)
+        except BaseException as exc:  # handed to the loop, raised there
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="digestbot-reddit", daemon=True).start()
+    try:
+        async with asyncio.timeout(seconds):
+            return await future
+    except TimeoutError:
+        raise Transient(f"no answer within {seconds:g} s") from None
+
+
 class RedditSource:
     def __init__(self, options: RedditOptions) -> None:
         self._options = options
 
-    def _reddit(self) -> praw.Reddit:
-        o = self._options
-        return praw.Reddit(
-            client_id=o.client_id,
-            client_secret=o.client_secret,
-            user_agent=o.user_agent,
-            oauth_url=o.oauth_url,
-            reddit_url=o.reddit_url,
-            timeout=int(o.timeout_seconds),
-            check_for_updates=False,
-        )
-
     def _listing(self, subreddit: str, listing: str) -> list[SourcePost]:
-        sub = self._reddit().subreddit(subreddit)
-        limit = self._options.fetch_limit
-        try:
-            items = (
-                sub.top(time_filter="day", limit=limit)
-                if listing == "top"
-                else getattr(sub, listing)(limit=limit)
-            )
-            # vars() reads the listing's own fields; attribute access could fetch each post.
-            return [post_from_reddit(vars(item), subreddit) for item in items]
-        except prawcore.exceptions.OAuthException as exc:
-            raise SourceError(f"Reddit refused the client credentials: {exc}") from exc
-        except prawcore.exceptions.Redirect as exc:
-            raise SourceError(f"r/{subreddit} does not exist") from exc
-        except prawcore.exceptions.Forbidden as exc:
-            raise SourceError(f"r/{subreddit} is private or banned (403)") from exc
-        except prawcore.exceptions.NotFound as exc:
-            raise SourceError(f"r/{subreddit} was not found (404)") from exc
-        except prawcore.exceptions.TooManyRequests as exc:
-            raise SourceError("Reddit is rate limiting this client (429); try later") from exc
-        except (prawcore.exceptions.PrawcoreException, PRAWException) as exc:
-            raise SourceError(f"Reddit failed for r/{subreddit}: {exc}") from exc
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(f"Reddit sent a malformed listing for r/{subreddit}") from exc
+        o = self._options
+        with requests.Session() as http:
+            try:
+                reddit = praw.Reddit(
+                    client_id=o.client_id,
+                    client_secret=o.client_secret,
+                    user_agent=o.user_agent,
+                    oauth_url=o.oauth_url,
+                    reddit_url=o.reddit_url,
+                    requestor_class=_Requestor,
+                    requestor_kwargs={"session": http, "timeout": o.timeout_seconds},
+                    check_for_updates=False,
+                )
+                sub = reddit.subreddit(subreddit)
+                items = (
+                    sub.top(time_filter="day", limit=o.fetch_limit)
+                    if listing == "top"
+                    else getattr(sub, listing)(limit=o.fetch_limit)
+                )
+                # vars() reads the listing's own fields; attribute access could fetch each post.
+                return [post_from_reddit(vars(item), subreddit) for item in items]
+            except prawcore.exceptions.OAuthException as exc:
+                raise SourceError(
+                    f"Reddit refused the client credentials reading r/{subreddit}: {exc}"
+                ) from exc
+            except prawcore.exceptions.InvalidToken as exc:
+                raise SourceError(
+                    f"Reddit refused the client credentials (401) reading r/{subreddit}: "
+                    "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
+                ) from exc
+            except prawcore.exceptions.Redirect as exc:
+                raise SourceError(f"r/{subreddit} does not exist") from exc
+            except prawcore.exceptions.Forbidden as exc:
+                raise SourceError(
+                    f"r/{subreddit} is private or banned (403{_reason(exc)})"
+                ) from exc
+            except prawcore.exceptions.NotFound as exc:
+                raise SourceError(f"r/{subreddit} was not found (404{_reason(exc)})") from exc
+            except prawcore.exceptions.BadJSON as exc:
+                raise SourceError(
+                    f"Reddit failed for r/{subreddit}: its answer is not JSON "
+                    "(an outage page, or a proxy's?)"
+                ) from exc
+            except (prawcore.exceptions.PrawcoreException, PRAWException) as exc:
+                raise SourceError(f"Reddit failed for r/{subreddit}: {exc}") from exc
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                raise SourceError(
+                    f"Reddit failed for r/{subreddit}: its answer is not a listing"
+                ) from exc
 
     async def fetch(self, community: str, listing: str) -> list[SourcePost]:
-        return await asyncio.to_thread(self._listing, community, listing)
+        seconds = self._options.timeout_seconds
+        return await with_retries(
+            lambda: _in_thread(lambda: self._listing(community, listing), seconds),
+            f"Reddit failed for r/{community}",
+        )

@@ -1,0 +1,220 @@
+"""Reddit (praw) and its RSS feeds (aiohttp) on a bad day, against the fake Reddit.
+
+What may pass (429, 5xx, a lost connection, no answer in time) is tried again, a few
+times, with a hard timeout on every try; what will not (401, 403, 404, a body that is
+not a listing) fails at once, in one SourceError line that names the subreddit. The
+waits between tries are recorded instead of slept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+
+import pytest
+
+from digestbot.core.errors import SourceError
+from digestbot.core.ports import Source
+from digestbot.sources import retry
+from digestbot.sources.feeds import FeedOptions, FeedSource
+from digestbot.sources.reddit import RedditOptions, RedditSource
+from tests.fakes.reddit import FakeReddit
+from tests.fakes.server import Fault
+
+AGENT = "digestbot-tests/1.0"
+SUB = "MachineLearning"
+LISTING = {"reddit": f"/r/{SUB}/top", "rss": f"/r/{SUB}/top/.rss"}
+JSON = {"Content-Type": "application/json"}
+
+MakeSource = Callable[..., Source]
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between tries, in seconds, recorded instead of slept."""
+    seen: list[float] = []
+
+    async def record(seconds: float) -> None:
+        seen.append(seconds)
+
+    monkeypatch.setattr(retry, "sleep", record)
+    return seen
+
+
+@pytest.fixture(params=["reddit", "rss"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_source(kind: str, reddit: FakeReddit) -> MakeSource:
+    """The source of this kind (praw with credentials, or the feeds) on the fake Reddit."""
+
+    def make(timeout: float = 5.0, url: str = reddit.url) -> Source:
+        if kind == "reddit":
+            return RedditSource(RedditOptions("id", "secret", AGENT, 25, url, url, timeout))
+        return FeedSource(FeedOptions(url, AGENT, timeout))
+
+    return make
+
+
+# -- what may pass is tried again ---------------------------------------------------
+
+
+async def test_server_errors_are_retried_with_backoff(
+    make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
+) -> None:
+    reddit.fail(LISTING[kind], Fault(503, b"down"), Fault(502, b"bad gateway"))
+    posts = await make_source().fetch(SUB, "top")
+    assert [p.title for p in posts] == [p["title"] for p in reddit.listings[SUB]]
+    assert len(reddit.seen(LISTING[kind])) == 3 == retry.ATTEMPTS
+    assert len(waits) == 2 and 0 < waits[0] < waits[1] <= 4.5  # backoff, growing
+
+
+async def test_server_errors_past_the_last_try_are_one_clear_error(
+    make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
+) -> None:
+    reddit.fail(LISTING[kind], *[Fault(500, b"oops")] * retry.ATTEMPTS)
+    with pytest.raises(SourceError, match=rf"r/{SUB}.* after 3 tries: it answered 500$"):
+        await make_source().fetch(SUB, "top")
+    assert len(reddit.seen(LISTING[kind])) == retry.ATTEMPTS and len(waits) == 2
+
+
+async def test_a_rate_limit_waits_what_retry_after_asks(
+    make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
+) -> None:
+    reddit.fail(LISTING[kind], Fault(429, b"{}", {"Retry-After": "7", **JSON}))
+    posts = await make_source().fetch(SUB, "top")
+    assert len(posts) == len(reddit.listings[SUB])
+    assert waits == [7.0] and len(reddit.seen(LISTING[kind])) == 2
+
+
+async def test_a_rate_limit_asking_for_too_long_a_wait_fails_at_once(
+    make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
+) -> None:
+    reddit.fail(LISTING[kind], Fault(429, b"{}", {"Retry-After": "3600", **JSON}))
+    with pytest.raises(SourceError, match=rf"r/{SUB}.*\(429\) and asks to wait 3600 s"):
+        await make_source().fetch(SUB, "top")
+    assert waits == [] and len(reddit.seen(LISTING[kind])) == 1
+
+
+async def test_a_refused_connection_is_retried_then_reported(
+    make_source: MakeSource, waits: list[float]
+) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(SourceError, match=rf"r/{SUB}.* after 3 tries: the connection failed"):
+        await make_source(url=f"http://127.0.0.1:{port}").fetch(SUB, "top")
+    assert len(waits) == retry.ATTEMPTS - 1
+
+
+# -- a hard timeout on every try ------------------------------------------------------
+
+
+async def test_a_hanging_server_fails_within_a_bounded_time_and_never_blocks_the_loop(
+    make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
+) -> None:
+    timeout = 0.5
+    reddit.hang(LISTING[kind], times=retry.ATTEMPTS)  # no answer before the test ends
+    gaps: list[float] = []
+
+    async def tick() -> None:  # the loop's pulse: it must keep beating while Reddit hangs
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=rf"r/{SUB}.* after 3 tries: no answer within 0.5 s"):
+        await make_source(timeout=timeout).fetch(SUB, "top")
+    elapsed = time.monotonic() - started
+    ticker.cancel()
+    assert elapsed < 2 * retry.ATTEMPTS * timeout  # each try ends at its timeout
+    assert len(reddit.seen(LISTING[kind])) == retry.ATTEMPTS
+    assert max(gaps) < timeout
+
+
+async def test_a_try_that_times_out_is_retried(
+    make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
+) -> None:
+    timeout = 0.5
+    reddit.hang(LISTING[kind])
+    started = time.monotonic()
+    posts = await make_source(timeout=timeout).fetch(SUB, "top")
+    assert time.monotonic() - started < 4 * timeout  # the hanging try ended at its timeout
+    assert len(posts) == len(reddit.listings[SUB])
+    assert len(reddit.seen(LISTING[kind])) == 2 and len(waits) == 1
+
+
+# -- what will not pass fails at once -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "fault", "message"),
+    [
+        ("reddit", Fault(403, b'{"reason": "private", "error": 403}', JSON), r"private.*\(403, private\)"),
+        ("reddit", Fault(404, b'{"reason": "banned", "error": 404}', JSON), r"not found \(404, banned\)"),
+        ("reddit", Fault(404, b'{"message": "Not Found", "error": 404}', JSON), r"not found \(404\)$"),
+        ("reddit", Fault(401, b'{"message": "Unauthorized"}', JSON), r"refused the client credentials \(401\)"),
+        ("reddit", Fault(302, b"", {"Location": "/subreddits/search?q=x"}), "does not exist"),
+        ("rss", Fault(403, b"<html>forbidden"), r"answered 403: the subreddit is private"),
+        ("rss", Fault(404, b"<html>not found"), r"answered 404: no such subreddit"),
+        ("rss", Fault(401, b"<html>no"), r"answered 401: Reddit refused"),
+    ],
+)  # fmt: skip
+async def test_a_refusal_is_not_retried(
+    make_source: MakeSource,
+    reddit: FakeReddit,
+    kind: str,
+    fault: Fault,
+    message: str,
+    waits: list[float],
+) -> None:
+    reddit.fail(LISTING[kind], fault, fault)
+    with pytest.raises(SourceError, match=message) as caught:
+        await make_source().fetch(SUB, "top")
+    assert f"r/{SUB}" in str(caught.value) and "\n" not in str(caught.value)
+    assert len(reddit.seen(LISTING[kind])) == 1 and waits == []
+
+
+@pytest.mark.parametrize("kind", ["reddit"])
+async def test_refused_credentials_are_not_retried(
+    make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
+) -> None:
+    reddit.fail("/api/v1/access_token", Fault(401, b'{"error": 401}', JSON))
+    with pytest.raises(SourceError, match=r"refused the client credentials \(401\)"):
+        await make_source().fetch(SUB, "top")
+    assert len(reddit.seen("/api/v1/access_token")) == 1 and reddit.seen(LISTING[kind]) == []
+    assert waits == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "message"),
+    [
+        ("reddit", b"<html>the site is down", "its answer is not JSON"),
+        ("reddit", b"{}", "its answer is not a listing"),
+        ("reddit", b'{"kind": "Listing"}', "its answer is not a listing"),
+        ("reddit", b'{"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {}}]}}', "its answer is not a listing"),
+        ("rss", b"<<< not a feed", "is not a readable feed"),
+        ("rss", b'{"kind": "Listing"}', "is not a readable feed"),
+    ],
+)  # fmt: skip
+async def test_a_malformed_body_is_one_clear_error_and_not_retried(
+    make_source: MakeSource,
+    reddit: FakeReddit,
+    kind: str,
+    body: bytes,
+    message: str,
+    waits: list[float],
+) -> None:
+    reddit.fail(LISTING[kind], Fault(200, body, JSON), Fault(200, body, JSON))
+    with pytest.raises(SourceError, match=message) as caught:
+        await make_source().fetch(SUB, "top")
+    assert f"r/{SUB}" in str(caught.value) and "\n" not in str(caught.value)
+    assert len(reddit.seen(LISTING[kind])) == 1 and waits == []
