@@ -208,7 +208,7 @@ async def test_a_source_outage_is_an_error_and_no_digest(
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
-        (Fault(429, b"{}", {"retry-after": "1"}), r"rate limiting this client \(429\)"),
+        (Fault(429, b"{}", {"retry-after": "3600"}), r"rate limiting this client \(429\).*3600 s"),
         (Fault(404, b'{"message": "Not Found", "error": 404}'), r"not found \(404\)"),
         (Fault(200, b"<html>not json", {"Content-Type": "application/json"}), "Reddit failed"),
     ],
