@@ -147,9 +147,18 @@ def unescaped(text: str, chars: str) -> list[str]:
 
 
 def only_our_zero_width_spaces(text: str) -> bool:
-    """No invisible character but the zero-width space that breaks "@everyone"."""
+    """No invisible character but the zero-width space that breaks "@everyone", and joiners
+    (ZWJ, ZWNJ: part of emoji, Persian, Hindi) inside a word."""
+    ours = [i for i, ch in enumerate(text) if ch == "\u200b" and text[i - 1 : i] == "@"]
+    joiners = [
+        i
+        for i, ch in enumerate(text)
+        if ch in "\u200c\u200d"
+        and 0 < i < len(text) - 1
+        and not (text[i - 1].isspace() or text[i + 1].isspace())
+    ]
     invisible = [i for i, ch in enumerate(text) if unicodedata.category(ch) in ("Cc", "Cf")]
-    return all(text[i] == "\u200b" and text[i - 1 : i] == "@" for i in invisible if text[i] != "\n")
+    return set(invisible) - {i for i in invisible if text[i] == "\n"} <= {*ours, *joiners}
 
 
 def assert_safe_url(url: str, discord_text: bool = False) -> None:
@@ -268,6 +277,26 @@ def test_slack_details_keep_every_topic_whole_and_in_order(digest: Digest) -> No
     for number, (start, end) in enumerate(zip(starts, dividers, strict=True), start=1):
         assert blocks[start][1]["text"]["text"].startswith(f"*{number}. ")
         assert {n for n, _ in blocks[start : end + 1]} == {blocks[start][0]}  # in one message
+
+
+@pytest.mark.parametrize("title", ["👩\u200d💻 at work", "می\u200cخواهم", "क्\u200dष"])
+def test_joiners_reach_both_platforms(title: str) -> None:
+    post = SourcePost(id="p", source="reddit:x", title=title, url="", created_utc=MOMENT)
+    digest = Digest(
+        day=date(2026, 11, 20),
+        generated_at=MOMENT,
+        model="m",
+        mode=DigestMode.HEADLINES,
+        topics=(Topic(post=post, title=title),),
+        trending=(Trending("t", title, ""),),
+        predictions=(Prediction(title, "2030", title),),
+    )
+    # Headline (topic, trending, prediction), then details (topic, trending, prediction's
+    # event and rationale); Slack also in each message's notification text.
+    discord = [t for m in discord_render.render_discord(digest) for t in discord_texts(m)]
+    assert sum(t.count(title) for t in discord) == 7
+    slack = [t for m in slack_render.render_slack(digest) for t in slack_texts(m)]
+    assert sum(t.count(title) for t in slack) == 9
 
 
 def test_escaping_keeps_the_text_readable() -> None:

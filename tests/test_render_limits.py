@@ -127,6 +127,18 @@ def test_discord_headline_splits_long_trending_and_prediction_lines_between_item
     assert positions == sorted(positions)  # every item whole, in order
 
 
+def test_discord_headline_breaks_a_list_between_items_never_inside_a_title() -> None:
+    # Each title holds the list's own separator, and after it what would open a list.
+    titles = [f"t{i:02d} · - {words(140, f'tr{i:02d}')}" for i in range(30)]
+    trending = [Trending(f"t{i}", t, "") for i, t in enumerate(titles)]
+    messages = discord_render.render_headline(digest(trending=trending))
+    check_discord(messages)
+    lines = content_lines(messages)
+    assert not [line for line in lines if line.startswith("-")]
+    listed = [t for line in lines[2:] for t in line.removeprefix("**Trending:** ").split(" · ")]
+    assert listed == [part for t in titles for part in t.split(" · ")]  # every title whole
+
+
 def test_discord_headline_breaks_an_overlong_list_line_at_exactly_2000() -> None:
     # "**Trending:** " + 13 * 150 + 12 * " · " = 2000; the 14th title starts the next line.
     titles = [words(150, f"tr{i:02d}") for i in range(14)]
@@ -173,7 +185,7 @@ def test_discord_analysis_fits_the_4096_description(size: int) -> None:
 
 
 @pytest.mark.parametrize("extra", [0, 1])
-def test_discord_trending_description_fills_4096_and_drops_whole_lines_past_it(
+def test_discord_trending_description_fills_4096_and_continues_in_another_embed_past_it(
     extra: int,
 ) -> None:
     # Lines "• " + title: 13 * 292 + 12 newlines = 3808; "\n• " + 285 ends at 4096.
@@ -181,12 +193,38 @@ def test_discord_trending_description_fills_4096_and_drops_whole_lines_past_it(
     trending = [Trending(f"t{i}", t, "") for i, t in enumerate(titles)]
     messages = discord_render.render_details(digest(trending=trending))
     check_discord(messages)
-    (embed,) = [e for m in messages for e in m.embeds if e["title"] == "Currently trending"]
-    lines = embed["description"].split("\n")
-    if extra:
-        assert lines == [f"• {t}" for t in titles[:13]]  # whole lines, in order
+    embeds = [e for m in messages for e in m.embeds if e["title"].startswith("Currently")]
+    descriptions = [e["description"].split("\n") for e in embeds]
+    if extra:  # whole lines, in order, the last one in a second embed
+        assert [e["title"] for e in embeds] == [
+            "Currently trending",
+            "Currently trending (continued)",
+        ]
+        assert descriptions == [[f"• {t}" for t in titles[:13]], [f"• {titles[13]}"]]
     else:
-        assert lines == [f"• {t}" for t in titles] and len(embed["description"]) == 4096
+        assert descriptions == [[f"• {t}" for t in titles]]
+        assert len(embeds[0]["description"]) == 4096
+
+
+def test_discord_keeps_every_trending_title_of_a_busy_day() -> None:
+    # 50 titles with long links: about 41,000 characters, ten embeds' worth.
+    titles = [words(300, f"tr{i:02d}") for i in range(50)]
+    trending = [
+        Trending(f"t{i}", t, "https://e.example/" + "b" * 490) for i, t in enumerate(titles)
+    ]
+    messages = discord_render.render_details(digest(trending=trending))
+    check_discord(messages)
+    text = "\n".join(e["description"] for m in messages for e in m.embeds if "description" in e)
+    positions = [text.index(f"[{t}](<https://e.example/") for t in titles]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize(("size", "kept"), [(512, True), (513, False), (5000, False)])
+def test_discord_embed_link_holds_at_most_512_characters(size: int, kept: bool) -> None:
+    url = "https://e.example/" + "a" * (size - len("https://e.example/"))
+    post = SourcePost(id="p", source="reddit:x", title="t", url=url, created_utc=MOMENT)
+    embed = discord_render.topic_embed(1, Topic(post=post, title="t"))
+    assert embed.get("url") == (url if kept else None)
 
 
 @pytest.mark.parametrize(("topics", "extras", "counts"), [(10, 0, [10]), (11, 0, [10, 1]),
@@ -296,12 +334,18 @@ def block_chars(block: dict[str, Any]) -> int:
     )
 
 
+def slack_size(message: slack_render.SlackMessage) -> int:
+    """The renderer's documented budget: text, and 80 characters a block for its container
+    (Slack has refused blocks of 11,341 characters of text: slackapi/bolt-js#2867)."""
+    return sum(map(block_chars, message.blocks)) + 80 * len(message.blocks)
+
+
 def check_slack(messages: list[slack_render.SlackMessage]) -> None:
     assert messages
     for message in messages:
         assert message.text.strip() and len(message.text) <= 4000
         assert 0 < len(message.blocks) <= 50
-        assert sum(map(block_chars, message.blocks)) <= 12_000  # Slack refuses ~13k
+        assert slack_size(message) <= 9000
         for block in message.blocks:
             text = block.get("text", {})
             if block["type"] == "header":
@@ -389,17 +433,17 @@ def test_slack_predictions_fill_50_blocks_and_all_are_kept(count: int, blocks: l
 
 
 @pytest.mark.parametrize("extra", [0, 1])
-def test_slack_message_text_holds_the_11000_budget_and_splits_between_topics_past_it(
+def test_slack_message_holds_the_9000_budget_and_splits_between_topics_past_it(
     extra: int,
 ) -> None:
-    # 11,000 is the renderer's documented budget under Slack's ~13k, not a platform number.
-    # Each topic: "*N. " + 100 + "*" + "*Benefits:* " + 2683 + "*Ramifications:* " + 2683.
-    first = topic(1, words(100, "one"), b=words(2683), r=words(2683))
-    second = topic(2, words(100, "two"), b=words(2683), r=words(2683 + extra))
+    # 9,000 is the renderer's documented budget under what Slack refuses, not a platform
+    # number. Each topic: "*N. " + 100 + "*" + "*Benefits:* " + 2023 + "*Ramifications:* "
+    # + 2023 = 4,180 characters of text, and 4 blocks (a divider last) at 80: 4,500.
+    first = topic(1, words(100, "one"), b=words(2023), r=words(2023))
+    second = topic(2, words(100, "two"), b=words(2023), r=words(2023 + extra))
     messages = slack_render.render_details(digest([first, second]))
     check_slack(messages)
-    sizes = [sum(map(block_chars, m.blocks)) for m in messages]
-    assert sizes == ([5500, 5501] if extra else [11_000])
+    assert [slack_size(m) for m in messages] == ([4500, 4501] if extra else [9000])
 
 
 def test_slack_splits_a_realistic_oversized_message() -> None:
@@ -429,12 +473,12 @@ def test_slack_largest_digest_stays_within_every_limit_and_loses_no_topic() -> N
     assert sum(s.startswith("*&lt;!channel&gt;") for s in section_texts(messages)) == 60
 
 
-def test_slack_notice_keeps_whole_sections_up_to_the_11000_budget() -> None:
-    lines = [words(3000, f"l{i}") for i in range(3)] + [words(2000, "l3")]
+def test_slack_notice_keeps_whole_sections_up_to_the_9000_budget() -> None:
+    lines = [words(2920, f"l{i}") for i in range(3)]
     message = slack_render.notice("\n".join(lines))
     check_slack([message])
-    assert section_texts([message]) == lines  # 11,000 characters: all kept, a line a section
-    longer = slack_render.notice("\n".join([*lines, words(1500, "l4")]))  # a fifth section
+    assert section_texts([message]) == lines  # 3 * (2,920 + 80) = 9,000: all kept
+    longer = slack_render.notice("\n".join([*lines, words(100, "l3")]))  # a fourth section
     assert section_texts([longer]) == lines  # whole sections kept, in order, the rest left out
 
 

@@ -1,10 +1,13 @@
-"""A fake Discord REST API (v10): login, messages with nonces, threads, interactions.
+"""A fake Discord REST API (v10): login, messages with nonces, threads, interactions;
+and on the same port the Gateway (`.gateway`, see tests/fakes/discord_gateway.py).
 
 Like Discord it answers a repeated nonce (with enforce_nonce) with the message it
 already has, refuses unknown (404, code 10003) and forbidden (403, code 50001)
 channels, and can rate limit each channel (429 with retry_after and a Via header, as
 discord.py expects before it retries). `hold` keeps the next message's answer back
-for a while after storing it, so a test can kill the sender between the two.
+for a while after storing it, so a test can kill the sender between the two. The
+answers to an interaction (its callback, followups and edits) are kept in order under
+its token: `replies(token)`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.discord_gateway import DiscordGateway
 from tests.fakes.server import ChannelLimiter, FakeServer, json_response
 
 BOT_USER = {
@@ -51,6 +55,8 @@ class FakeDiscord(FakeServer):
         self.interaction_callbacks: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
         self.registered: list[dict[str, Any]] = []
+        self.answers: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by token
+        self.gateway = DiscordGateway(self)
         self.limiter = ChannelLimiter(per_channel_limit, window)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._ids = itertools.count(10_000)
@@ -70,10 +76,17 @@ class FakeDiscord(FakeServer):
         app.router.add_patch(f"{base}/webhooks/{{app}}/{{token}}/messages/@original", self._edit)
         app.router.add_put(f"{base}/applications/{{app}}/commands", self._commands)
         app.router.add_put(f"{base}/applications/{{app}}/guilds/{{guild}}/commands", self._commands)
+        self.gateway.routes(app)
 
     def copies(self, channel: str) -> list[dict[str, Any]]:
         with self._state:
             return list(self.messages[channel])
+
+    def replies(self, token: str) -> list[dict[str, Any]]:
+        """What the bot answered to the interaction with this token: its callback (with
+        "callback": True), then its followups and edits, in order."""
+        with self._state:
+            return list(self.answers[token])
 
     async def _me(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != "Bot discord-token":
@@ -180,6 +193,8 @@ class FakeDiscord(FakeServer):
     async def _callback(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.interaction_callbacks.append(body)
+        with self._state:
+            self.answers[request.match_info["token"]].append({**body, "callback": True})
         interaction = {"id": request.match_info["id"], "type": 2}
         return json_response({"interaction": interaction, "resource": {"type": body["type"]}})
 
@@ -199,11 +214,15 @@ class FakeDiscord(FakeServer):
         else:
             body = await request.json()
         self.followups.append(body)
+        with self._state:
+            self.answers[request.match_info["token"]].append(body)
         return json_response(self._new_message("9999", body))
 
     async def _edit(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.followups.append(body)
+        with self._state:
+            self.answers[request.match_info["token"]].append({**body, "edit": True})
         return json_response(self._new_message("9999", body))
 
     async def _commands(self, request: web.Request) -> web.Response:

@@ -1,9 +1,11 @@
-"""A fake Slack Web API: auth.test, chat.postMessage, conversations.history and .replies.
+"""A fake Slack Web API: auth.test, chat.postMessage, conversations.history and .replies;
+and on the same port Socket Mode (`.socket`, see tests/fakes/slack_socket.py).
 
 Like Slack it answers errors as {"ok": false, "error": ...} with HTTP 200, rate limits
 with 429 and an integer Retry-After, keeps message metadata, and can limit each
 channel's posting rate. `hold` stores a message but answers late, opening the window
-between posting and recording for crash tests.
+between posting and recording for crash tests. What is posted to a response_url
+`/response/ID` is kept in `commands_responses`, and by ID in `responses(ID)`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.server import ChannelLimiter, FakeServer, json_response
+from tests.fakes.slack_socket import SlackSocketMode
 
 
 class FakeSlack(FakeServer):
@@ -31,6 +34,8 @@ class FakeSlack(FakeServer):
         self.not_in_channel: set[str] = set()
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.commands_responses: list[dict[str, Any]] = []
+        self.responses_by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.socket = SlackSocketMode(self)
         self.files: dict[str, dict[str, Any]] = {}
         self.limiter = ChannelLimiter(per_channel_limit, window)
         self._clock = time.time()
@@ -49,10 +54,16 @@ class FakeSlack(FakeServer):
         ):
             app.router.add_route("*", f"/api/{method}", self._dispatch)
         app.router.add_post("/response/{id}", self._response_url)
+        self.socket.routes(app)
 
     def copies(self, channel: str) -> list[dict[str, Any]]:
         with self._state:
             return list(self.messages[channel])
+
+    def responses(self, response_id: str) -> list[dict[str, Any]]:
+        """What was posted to the response_url ending in this id (an envelope id)."""
+        with self._state:
+            return list(self.responses_by_id[response_id])
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != "Bearer xoxb-slack-token":
@@ -149,5 +160,8 @@ class FakeSlack(FakeServer):
         return json_response({"ok": True, "messages": list(reversed(found)), "has_more": False})
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.commands_responses.append(await request.json())
+        body = await request.json()
+        self.commands_responses.append(body)
+        with self._state:
+            self.responses_by_id[request.match_info["id"]].append(body)
         return json_response({"ok": True})

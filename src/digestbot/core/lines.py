@@ -6,6 +6,8 @@ from typing import Protocol
 
 from digestbot.core.models import Digest, SearchPage
 
+SEPARATOR = " · "
+
 
 class Markup(Protocol):
     """A chat platform's inline syntax; every method makes untrusted text inert."""
@@ -19,20 +21,37 @@ class Markup(Protocol):
     def link(self, title: str, url: str, limit: int) -> str: ...
 
 
-def headline_lines(digest: Digest, markup: Markup) -> list[str]:
-    """The topics, numbered and linked to their sources; trending and predictions in a line."""
+def list_lines(label: str, items: list[str], limit: int) -> list[str]:
+    """`label` and the items in a line ("label a · b · c"), continued on as many more lines
+    as `limit` needs. Lines break only between items, never inside one: a break inside a
+    title could start a line with untrusted text that its escaping did not see there."""
+    lines: list[str] = []
+    current, joiner = label, " "
+    for item in items:
+        candidate = f"{current}{joiner}{item}"
+        if len(candidate) > limit and joiner == SEPARATOR:
+            lines.append(current)
+            candidate = item
+        current, joiner = candidate, SEPARATOR
+    return [*lines, current]
+
+
+def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
+    """The topics, numbered and linked to their sources; trending and predictions listed
+    in a line each, broken between items into more lines where one would pass `limit`
+    (every item is far shorter than any platform's limit)."""
     lines = [
         f"{i}. {markup.link(t.title, t.post.url, 200)}" for i, t in enumerate(digest.topics, 1)
     ]
     if digest.trending:
-        titles = " · ".join(markup.text(t.title, 150) for t in digest.trending)
-        lines.append(f"{markup.bold('Trending:')} {titles}")
+        titles = [markup.text(t.title, 150) for t in digest.trending]
+        lines += list_lines(markup.bold("Trending:"), titles, limit)
     if digest.predictions:
-        predictions = " · ".join(
+        predictions = [
             f"{markup.text(p.event, 100)} ({markup.text(p.predicted, 40)})"
             for p in digest.predictions
-        )
-        lines.append(f"{markup.bold('Predictions:')} {predictions}")
+        ]
+        lines += list_lines(markup.bold("Predictions:"), predictions, limit)
     return lines
 
 

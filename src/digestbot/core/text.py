@@ -7,19 +7,29 @@ import unicodedata
 from collections.abc import Callable
 from urllib.parse import quote
 
-# Control characters and format characters (zero-width, bidirectional overrides) are
-# invisible and can reorder or hide what a reader sees; they never carry meaning here.
-_INVISIBLE = {"Cc", "Cf"}
+# What can hide or reorder what a reader sees, and never carries meaning here: control
+# characters (Cc), format characters (Cf: zero-width space, bidirectional overrides and
+# isolates, soft hyphen, invisible tags) and lone surrogates (Cs, which no UTF-8 payload
+# can carry). The zero-width non-joiner and joiner are format characters too, but they
+# are part of the text: Persian and Hindi spelling, emoji sequences such as 👩‍💻.
+_INVISIBLE = {"Cc", "Cf", "Cs"}
+_JOINERS = "\u200c\u200d"
+
+
+def _visible(ch: str) -> bool:
+    return ch in _JOINERS or unicodedata.category(ch) not in _INVISIBLE
 
 
 def one_line(text: str) -> str:
-    """Visible characters only, all whitespace (newlines too) folded to single spaces."""
-    visible = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
-    )
-    return " ".join(visible.split())
+    """Visible characters only, all whitespace (newlines too) folded to single spaces.
+
+    A joiner is kept only inside a word, between the characters it joins or holds apart.
+    """
+    if text.isprintable():  # the common case, checked at C speed: nothing invisible in it
+        return " ".join(text.split())
+    visible = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or _visible(ch))
+    words = (word.strip(_JOINERS) for word in visible.split())
+    return " ".join(word for word in words if word)
 
 
 def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
@@ -54,22 +64,6 @@ def fit(text: str, limit: int, escape: Callable[[str], str]) -> str:
         escaped = escape(shorten(text, room))
         room -= max(len(escaped) - limit, 1)
     return escaped
-
-
-def split_list_lines(lines: list[str], limit: int, separator: str = " · ") -> list[str]:
-    """The lines, each one longer than `limit` broken between the items of its list
-    ("a · b · c"), so that every line fits (an item longer than `limit` stays whole)."""
-    fitted: list[str] = []
-    for line in lines:
-        current = ""
-        for item in line.split(separator) if len(line) > limit else [line]:
-            candidate = f"{current}{separator}{item}" if current else item
-            if len(candidate) > limit and current:
-                fitted.append(current)
-                candidate = item
-            current = candidate
-        fitted.append(current)
-    return fitted
 
 
 def pack_lines(lines: list[str], limit: int) -> list[str]:

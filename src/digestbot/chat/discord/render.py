@@ -1,10 +1,12 @@
 """The digest as Discord messages: pure functions, every message inside Discord's limits.
 
-A headline message lists the topics linked to their sources; the details follow as
-embeds (one per topic, then trending and predictions), packed into as few messages as
-the limits allow, always split between embeds and never inside a word. Untrusted text
-is escaped so it can open no markdown, link or mention; the publisher also sends every
-message with AllowedMentions.none(), which is what really stops a ping.
+A headline message lists the topics linked to their sources (more messages if they
+pass 2,000 characters, split between lines); the details follow as embeds (one per
+topic, then trending and predictions, each continued in more embeds as needed), packed
+into as few messages as the limits allow, always split between embeds and never inside
+a word. Discord counts characters as code points (its API is Python), as `len` does.
+Untrusted text is escaped so it can open no markdown, link or mention; the publisher
+also sends every message with AllowedMentions.none(), which is what really stops a ping.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from digestbot.core.lines import headline_lines, search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
-from digestbot.core.text import fit, one_line, pack_lines, safe_url, split_list_lines
+from digestbot.core.text import fit, one_line, pack_lines, safe_url
 
 CONTENT_MAX = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -53,9 +55,10 @@ def escape(text: str, limit: int = CONTENT_MAX) -> str:
 
 
 def escape_lines(text: str, limit: int = CONTENT_MAX) -> str:
-    """Several lines of text, each made inert, as many whole lines as fit in `limit`."""
+    """Several lines of text, each made inert, as many whole lines as fit in `limit`; never
+    blank, which Discord refuses as an empty message."""
     chunks = pack_lines([escape(line, limit) for line in text.splitlines()], limit)
-    return chunks[0] if chunks else ""
+    return (chunks[0] if chunks else "").strip("\n") or "—"
 
 
 class _DiscordMarkup:
@@ -84,8 +87,8 @@ def heading(digest: Digest) -> str:
 
 
 def render_headline(digest: Digest) -> list[DiscordMessage]:
-    """The short form: the topics linked to their sources, trending and predictions in a line."""
-    lines = split_list_lines([heading(digest), *headline_lines(digest, MARKUP)], CONTENT_MAX)
+    """The short form: the topics linked to their sources, trending and predictions listed."""
+    lines = [heading(digest), *headline_lines(digest, MARKUP, CONTENT_MAX)]
     return [DiscordMessage(content=chunk) for chunk in pack_lines(lines, CONTENT_MAX)]
 
 
@@ -94,7 +97,7 @@ def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
         "title": f"{number}. {escape(topic.title, TITLE_MAX - 4)}",
         "color": COLOUR,
     }
-    if url := safe_url(topic.post.url):
+    if (url := safe_url(topic.post.url)) and len(url) <= URL_MAX:
         embed["url"] = url
     analysis = topic.analysis
     if analysis.status is AnalysisStatus.OK:
@@ -116,13 +119,10 @@ def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
 
 def _detail_embeds(digest: Digest) -> list[dict[str, Any]]:
     embeds = [topic_embed(i, t) for i, t in enumerate(digest.topics, start=1)]
-    if digest.trending:
-        description = ""
-        for line in (f"• {MARKUP.link(t.title, t.url, 300)}" for t in digest.trending):
-            if len(description) + len(line) + 1 > DESCRIPTION_MAX:
-                break
-            description = f"{description}\n{line}" if description else line
-        embeds.append({"title": "Currently trending", "description": description})
+    lines = [f"• {MARKUP.link(t.title, t.url, 300)}" for t in digest.trending]
+    for n, description in enumerate(pack_lines(lines, DESCRIPTION_MAX)):
+        title = "Currently trending (continued)" if n else "Currently trending"
+        embeds.append({"title": title, "description": description})
     embeds += _prediction_embeds(digest)
     return embeds
 
@@ -175,5 +175,6 @@ def render_discord(digest: Digest) -> list[DiscordMessage]:
 
 
 def render_search(found: SearchPage) -> list[DiscordMessage]:
-    """Search results: date and title, linked where the source is known; one message."""
-    return [DiscordMessage(content=pack_lines(search_lines(found, MARKUP), CONTENT_MAX)[0])]
+    """Search results: date and title, linked where the source is known; a page of links
+    can pass 2,000 characters, and then takes more messages."""
+    return [DiscordMessage(content=c) for c in pack_lines(search_lines(found, MARKUP), CONTENT_MAX)]

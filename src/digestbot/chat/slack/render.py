@@ -2,11 +2,12 @@
 
 A headline message (header, the topics linked to their sources, trending, predictions)
 comes first, then the details, grouped by topic and packed into as few messages as
-the limits allow: 50 blocks, 3,000 characters a section, and a text budget well
-under the ~13k characters Slack rejects. Untrusted text has `&`, `<` and `>` escaped,
-which disarms `<!channel>`, `<@U…>` and `<url|label>`; sections are `verbatim`, so
-Slack does not turn plain words into links or mentions either. Every message carries
-a `text` fallback for notifications.
+the limits allow: 50 blocks, 3,000 characters a section, and a size budget well under
+what Slack has been seen to reject (see SIZE_BUDGET). A group too big for one message
+(a long trending list, many predictions) is split between its blocks. Untrusted text
+has `&`, `<` and `>` escaped, which disarms `<!channel>`, `<@U…>` and `<url|label>`;
+mrkdwn is `verbatim`, so Slack does not turn plain words into links or mentions
+either. Every message carries a `text` fallback for notifications.
 """
 
 from __future__ import annotations
@@ -16,11 +17,20 @@ from typing import Any
 
 from digestbot.core.lines import headline_lines, search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
-from digestbot.core.text import fit, one_line, pack_lines, safe_url, split_list_lines
+from digestbot.core.text import fit, one_line, pack_lines, safe_url, shorten
 
 SECTION_MAX = 3000
+HEADER_MAX = 150
 BLOCKS_MAX = 50
-TEXT_BUDGET = 11_000  # block text per message; Slack rejects around 13k
+# Slack documents no total size for a message's blocks, yet chat.postMessage refuses big
+# ones with msg_blocks_too_long: at about 13,200 characters of block text
+# (https://github.com/slackapi/bolt-js/issues/2509, where Slack's maintainers advised
+# 12,000 "with a buffer for block containers"), and once already at 11,341
+# (https://github.com/slackapi/bolt-js/issues/2867). So a message here holds at most
+# 9,000, counting each block's text plus BLOCK_ALLOWANCE for its JSON container (a
+# section's is 77 characters as slack_sdk sends it): a fifth under the lowest report.
+SIZE_BUDGET = 9_000
+BLOCK_ALLOWANCE = 80
 FALLBACK_MAX = 300
 URL_MAX = 512
 
@@ -45,11 +55,7 @@ def escape(text: str, limit: int = SECTION_MAX) -> str:
 def notice(text: str) -> SlackMessage:
     """Several lines of our own words as one message, each line made inert."""
     lines = [escape(line, SECTION_MAX) for line in text.splitlines() if line.strip()]
-    blocks: list[Block] = []
-    for block in _sections(lines)[:BLOCKS_MAX]:
-        if sum(map(_block_text, blocks)) + _block_text(block) > TEXT_BUDGET:
-            break
-        blocks.append(block)
+    blocks = _leading(_sections(lines))
     return SlackMessage(
         text=escape(text, FALLBACK_MAX) or "-", blocks=tuple(blocks) or (section("-"),)
     )
@@ -77,33 +83,55 @@ def section(text: str) -> Block:
 
 
 def _sections(lines: list[str]) -> list[Block]:
-    """Lines into as few sections as fit SECTION_MAX, split only between lines (and an
-    overlong list line, "a · b · c", between its items)."""
-    fitted = split_list_lines(lines, SECTION_MAX)
-    return [section(chunk) for chunk in pack_lines(fitted, SECTION_MAX)]
+    """Lines (each at most SECTION_MAX) into as few sections as fit, split between lines."""
+    return [section(chunk) for chunk in pack_lines(lines, SECTION_MAX)]
 
 
-def _block_text(block: Block) -> int:
-    text = block.get("text", {}).get("text", "")
-    return len(text) + sum(len(e.get("text", "")) for e in block.get("elements", []))
+def _size(blocks: list[Block]) -> int:
+    """What counts toward SIZE_BUDGET: the blocks' text, and an allowance for each block."""
+    text = sum(
+        len(b.get("text", {}).get("text", "")) + sum(len(e["text"]) for e in b.get("elements", []))
+        for b in blocks
+    )
+    return text + BLOCK_ALLOWANCE * len(blocks)
 
 
-def _fallback(digest: Digest, suffix: str = "") -> str:
-    titles = "; ".join(one_line(t.title) for t in digest.topics)
-    return escape(f"{digest.heading}{suffix}: {titles}", FALLBACK_MAX)
+def _fits(blocks: list[Block]) -> bool:
+    return len(blocks) <= BLOCKS_MAX and _size(blocks) <= SIZE_BUDGET
+
+
+def _leading(blocks: list[Block]) -> list[Block]:
+    """As many whole blocks from the start as one message holds; for the answers that
+    must be one message (each fits whole in practice, this only keeps it true)."""
+    kept: list[Block] = []
+    for block in blocks:
+        if not _fits([*kept, block]):
+            break
+        kept.append(block)
+    return kept
+
+
+def _fallback(digest: Digest, suffixes: list[str]) -> list[str]:
+    """The notification text of each message: the heading, a suffix, the topics' titles."""
+    titles = "; ".join(t.title[:FALLBACK_MAX] for t in digest.topics)  # enough to fill it
+    return [escape(f"{digest.heading}{suffix}: {titles}", FALLBACK_MAX) for suffix in suffixes]
 
 
 def render_headline(digest: Digest) -> list[SlackMessage]:
     """The short form: the topics linked, trending and predictions; one message if it fits."""
-    header = {"type": "header", "text": {"type": "plain_text", "text": digest.heading}}
-    lines = headline_lines(digest, MARKUP)
+    header = {
+        "type": "header",
+        "text": {"type": "plain_text", "text": shorten(digest.heading, HEADER_MAX)},
+    }
+    lines = headline_lines(digest, MARKUP, SECTION_MAX)
     context = (
         "Headline edition: no LLM configured"
         if digest.mode is DigestMode.HEADLINES
         else f"Analysed by {escape(digest.model, 100)}"
     )
-    footer = {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]}
-    groups = [[header], *([section] for section in _sections(lines)), [footer]]
+    element = {"type": "mrkdwn", "text": context, "verbatim": True}
+    footer = {"type": "context", "elements": [element]}
+    groups = [[header], *([block] for block in _sections(lines)), [footer]]
     return _pack(groups, digest, "")
 
 
@@ -147,34 +175,30 @@ def _detail_groups(digest: Digest) -> list[list[Block]]:
 
 
 def _fitting(groups: list[list[Block]]) -> list[list[Block]]:
-    """The groups, a group too big for one message broken between its blocks."""
+    """The groups, a group too big for one message broken between its blocks (a single
+    block always fits: 3,000 characters at most, against a budget of 9,000)."""
     fitting: list[list[Block]] = []
     for group in groups:
-        if len(group) <= BLOCKS_MAX and sum(map(_block_text, group)) <= TEXT_BUDGET:
-            fitting.append(group)
-        else:
-            fitting += [[block] for block in group]
+        fitting += [group] if _fits(group) else [[block] for block in group]
     return fitting
 
 
 def _pack(groups: list[list[Block]], digest: Digest, part: str) -> list[SlackMessage]:
-    """Groups of blocks, in order, into messages within the block and text limits."""
+    """Groups of blocks, in order, into messages within the block count and size budget."""
     batches: list[list[Block]] = []
     batch: list[Block] = []
     for group in _fitting(groups):
-        size = sum(map(_block_text, batch)) + sum(map(_block_text, group))
-        if batch and (len(batch) + len(group) > BLOCKS_MAX or size > TEXT_BUDGET):
+        if batch and not _fits(batch + group):
             batches.append(batch)
             batch = []
         batch += group
     if batch:
         batches.append(batch)
+    total = len(batches)
+    suffixes = [f" ({part}{n}/{total})" if total > 1 else "" for n in range(1, total + 1)]
     return [
-        SlackMessage(
-            text=_fallback(digest, f" ({part}{n}/{len(batches)})" if len(batches) > 1 else ""),
-            blocks=tuple(blocks),
-        )
-        for n, blocks in enumerate(batches, start=1)
+        SlackMessage(text=text, blocks=tuple(blocks))
+        for text, blocks in zip(_fallback(digest, suffixes), batches, strict=True)
     ]
 
 
@@ -188,6 +212,7 @@ def render_slack(digest: Digest) -> list[SlackMessage]:
 
 
 def render_search(found: SearchPage) -> SlackMessage:
-    """Search results: date and title, linked where the source is known."""
-    blocks = tuple(_sections(search_lines(found, MARKUP)))
+    """Search results: date and title, linked where the source is known; a page of ten
+    fits one message whole, however long its titles and links."""
+    blocks = tuple(_leading(_sections(search_lines(found, MARKUP))))
     return SlackMessage(text=escape(f"Search: {found.query}", FALLBACK_MAX), blocks=blocks)
