@@ -97,10 +97,11 @@ class App:
 
         Within this process they await the same task; across processes the database
         claim in Pipeline.generate makes the later one wait for the earlier one's digest.
+        A digest made again (`force`) also replaces the one the channels hold.
         """
         task = self._making.get(day)
         if task is None:
-            task = asyncio.create_task(self.generate(day, force=force, post=False))
+            task = asyncio.create_task(self.generate(day, force=force, post=force))
             self._making[day] = task
             task.add_done_callback(lambda _: self._making.pop(day, None))
         return (await asyncio.shield(task)).digest
