@@ -1,0 +1,304 @@
+"""Every chat message digestbot can render fits the platform's limits, on any day.
+
+Generated digests hold 0 to 25 topics, 0 to 50 trending titles and 0 to 30 predicted
+events, in both editions, with texts of any length (up to tens of thousands of characters)
+mixing any Unicode, markdown, mentions (@everyone, <@123>, <!channel>), joiners, bidi
+controls and lone surrogates; explicit examples add the busiest day at full length.
+Each is rendered as the platforms post it, with threads on and off, and as every /digest
+answer. The limits are the platforms' own numbers, written out here and never read from
+the renderers; Slack's total size is the budget its renderer documents (its source is
+cited there). Splitting must lose nothing: every topic, trending title, prediction and
+search hit is still there, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from digestbot.chat.discord.client import DiscordPlatform
+from digestbot.chat.discord.client import render_reply as discord_reply
+from digestbot.chat.discord.render import DiscordMessage
+from digestbot.chat.slack.app import SlackPlatform
+from digestbot.chat.slack.app import render_reply as slack_reply
+from digestbot.chat.slack.render import SlackMessage
+from digestbot.core.models import (
+    Analysis,
+    AnalysisStatus,
+    Digest,
+    DigestMode,
+    Prediction,
+    Reply,
+    SearchHit,
+    SearchPage,
+    SourcePost,
+    Topic,
+    Trending,
+)
+from digestbot.core.text import one_line
+
+MOMENT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+PIECES = [
+    "@everyone", "@here", "<@123>", "<@&456>", "<#789>", "<!channel>", "<!here|here>",
+    "<https://evil.example|click>", "[x](https://evil.example)", "&amp; R&D", "**bold**",
+    "__u__", "~~s~~", "`code`", "```block```", "||spoiler||", "> quote", "# heading",
+    "- item", "1. item", "\\", "*", "_", "|", "·", " · ", '"', "\n", "\t", "a",
+    "word", "👩\u200d💻", "🏳️\u200d🌈", "👍🏽", "می\u200cخواهم", "क्\u200dष", "日本語のテキスト",
+    "\u202eevil\u202c", "\u2066iso\u2069", "\u200b", "\ufeff", "\u00ad", "\ud83d", "é", "ﷺ", "𝔘𝔫𝔦",
+]  # fmt: skip
+PIECE = st.sampled_from(PIECES)
+TEXT = st.one_of(
+    st.text(max_size=80),  # any Unicode
+    st.lists(PIECE, max_size=10).map(" ".join),  # hostile mixtures
+    # any length: a piece repeated, joined with or without spaces
+    st.builds(lambda piece, n, sep: sep.join([piece] * n), PIECE, st.integers(1, 1500),
+              st.sampled_from(["", " "])),
+)  # fmt: skip
+URL = st.one_of(
+    st.just("https://www.reddit.com/r/MachineLearning/comments/abc/title/"),
+    st.integers(0, 3000).map(lambda n: "https://e.example/" + "a" * n),  # any length
+    TEXT.map(lambda text: "https://e.example/" + text),
+    TEXT,
+)
+
+
+@st.composite
+def digests(draw: st.DrawFn) -> Digest:
+    def topic(i: int) -> Topic:
+        status = draw(st.sampled_from(AnalysisStatus))
+        title = draw(TEXT)
+        post = SourcePost(f"p{i}", "reddit:x", title, draw(URL), MOMENT, body=draw(TEXT))
+        cleaned = one_line(title) or "untitled"  # selection drops posts with no visible title
+        return Topic(post, cleaned, Analysis(status, draw(TEXT), draw(TEXT)))
+
+    return Digest(
+        day=date(2026, 11, 20),
+        generated_at=MOMENT,
+        model=draw(TEXT),
+        mode=draw(st.sampled_from(DigestMode)),
+        topics=tuple(topic(i) for i in range(draw(st.integers(0, 25)))),
+        trending=tuple(
+            Trending(f"t{i}", draw(TEXT), draw(URL)) for i in range(draw(st.integers(0, 50)))
+        ),
+        predictions=tuple(
+            Prediction(draw(TEXT), draw(TEXT), draw(TEXT)) for _ in range(draw(st.integers(0, 30)))
+        ),
+    )
+
+
+def busiest(text: str) -> Digest:
+    """The most of everything, every text `text` and every link long."""
+    long_url = "https://e.example/" + "a" * 494  # 512: the longest link that stays a link
+    topics = tuple(
+        Topic(
+            SourcePost(f"p{i}", "reddit:x", text, long_url, MOMENT, body=text),
+            text,
+            Analysis(AnalysisStatus.OK if i % 3 else AnalysisStatus.FAILED, text, text),
+        )
+        for i in range(25)
+    )
+    return Digest(
+        day=date(2026, 11, 20),
+        generated_at=MOMENT,
+        model=text,
+        mode=DigestMode.FULL,
+        topics=topics,
+        trending=tuple(Trending(f"t{i}", text, long_url) for i in range(50)),
+        predictions=tuple(Prediction(text, text, text) for _ in range(30)),
+    )
+
+
+BUSIEST = [busiest("word " * 3000), busiest("x" * 15_000), busiest("<@1> & @everyone " * 900)]
+FULLEST_PAGE = SearchPage(  # a last page of ten hits, every title and link long
+    "<!channel> " * 100,
+    1000,
+    1000,
+    10_000,
+    tuple(SearchHit(date(2026, 1, 1), "@here " * 100, "https://e.example/" + "a" * 494, kind)
+          for kind in ["topic", "trending"] * 5),
+)  # fmt: skip
+SEARCH_PAGES = st.builds(
+    SearchPage,
+    query=TEXT,
+    page=st.integers(1, 1000),
+    pages=st.integers(1, 1000),
+    total=st.integers(0, 10_000),
+    hits=st.lists(
+        st.builds(SearchHit, st.dates(), TEXT, URL, st.sampled_from(["topic", "trending"])),
+        max_size=10,  # a page: core.commands.PER_PAGE
+    ).map(tuple),
+)
+FAST = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+# Discord -------------------------------------------------------------------------------
+
+
+def embed_chars(embed: dict[str, Any]) -> int:
+    """What Discord counts toward 6,000 a message."""
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + len(embed.get("footer", {}).get("text", ""))
+        + len(embed.get("author", {}).get("name", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    )
+
+
+def check_discord(messages: list[DiscordMessage]) -> None:
+    """Discord's limits, as its API answers 400 past them (it counts code points)."""
+    assert messages
+    for message in messages:
+        assert (message.content or "").strip() or message.embeds or message.files
+        assert len(message.content or "") <= 2000
+        assert len(message.embeds) <= 10
+        assert sum(map(embed_chars, message.embeds)) <= 6000
+        for embed in message.embeds:
+            assert 0 < len(embed["title"]) <= 256
+            assert 0 < len(embed.get("description", "x").strip()) <= 4096
+            assert len(embed.get("url", "")) <= 2048
+            assert len(embed.get("fields", [])) <= 25
+            for f in embed.get("fields", []):
+                assert f["name"].strip() and len(f["name"]) <= 256
+                assert f["value"].strip() and len(f["value"]) <= 1024
+
+
+def check_discord_digest(digest: Digest, messages: list[DiscordMessage]) -> None:
+    """Within the limits, and split without losing anything: the headline first (what a
+    thread hangs from), then every topic, trending title and prediction, in order."""
+    check_discord(messages)
+    assert messages[0].content and messages[0].content.startswith("**Daily AI digest")
+    lines = [line for m in messages for line in (m.content or "").split("\n")]
+    numbers = [str(i) for i in range(1, len(digest.topics) + 1)]
+    assert [m[1] for line in lines if (m := re.match(r"(\d+)\. ", line))] == numbers
+    embeds = [e for m in messages for e in m.embeds]
+    assert [e["title"].split(". ")[0] for e in embeds[: len(numbers)]] == numbers
+    trending = [e["description"] for e in embeds if e["title"].startswith("Currently trending")]
+    assert sum(d.count("\n") + 1 for d in trending) == len(digest.trending)
+    fields = [f for e in embeds if e["title"].startswith("Predictions") for f in e["fields"]]
+    assert len(fields) == len(digest.predictions)
+
+
+@FAST
+@given(digests(), st.booleans())
+@example(BUSIEST[0], True)
+@example(BUSIEST[1], False)
+@example(BUSIEST[2], True)
+def test_discord_posts_every_digest_within_the_limits(digest: Digest, threads: bool) -> None:
+    platform = DiscordPlatform(None, threads=threads)  # type: ignore[arg-type]  # renders only
+    check_discord_digest(digest, list(platform.render(digest)))
+
+
+def hit_days(lines: list[str]) -> list[str]:
+    return [line[1:11] for line in lines[1:]]
+
+
+@FAST
+@given(digests(), st.lists(TEXT, max_size=40).map("\n".join), SEARCH_PAGES)
+@example(BUSIEST[0], "\n".join(["word " * 1000] * 40), FULLEST_PAGE)
+def test_discord_answers_every_digest_command_within_the_limits(
+    digest: Digest, text: str, page: SearchPage
+) -> None:
+    replies = [Reply(digest=digest), Reply(text=text), Reply(text=text, chart=b"\x89PNG")]
+    replies += [Reply(digest=digest, topic=n) for n in range(1, len(digest.topics) + 1)]
+    for reply in replies:
+        check_discord(discord_reply(reply))
+    messages = discord_reply(Reply(search=page))
+    check_discord(messages)
+    lines = [line for m in messages for line in (m.content or "").split("\n")]
+    if page.hits:  # every hit, in order, over as many messages as it takes
+        assert hit_days(lines) == [hit.day.isoformat() for hit in page.hits]
+
+
+# Slack ---------------------------------------------------------------------------------
+
+
+def slack_size(message: SlackMessage) -> int:
+    """The renderer's budget: every block's text, and 80 characters for its container."""
+    text = 0
+    for block in message.blocks:
+        text += len(block.get("text", {}).get("text", ""))
+        text += sum(len(e["text"]) for e in block.get("elements", []))
+    return text + 80 * len(message.blocks)
+
+
+def check_slack(messages: list[SlackMessage]) -> None:
+    """Slack's limits (50 blocks, 3,000 a section, 150 a header) and the size budget under
+    what Slack has refused (11,341 characters of block text)."""
+    assert messages
+    for message in messages:
+        assert message.text.strip() and len(message.text) <= 4000
+        assert 0 < len(message.blocks) <= 50
+        assert slack_size(message) <= 9000
+        for block in message.blocks:
+            text = block.get("text", {})
+            if block["type"] == "header":
+                assert text["type"] == "plain_text" and 0 < len(text["text"].strip()) <= 150
+            elif block["type"] == "section":
+                assert text["text"].strip() and len(text["text"]) <= 3000
+            elif block["type"] == "context":
+                assert 0 < len(block["elements"]) <= 10
+                assert all(0 < len(e["text"].strip()) <= 3000 for e in block["elements"])
+            else:
+                assert block == {"type": "divider"}
+
+
+def sections(messages: list[SlackMessage]) -> list[str]:
+    return [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
+
+
+def check_slack_digest(digest: Digest, messages: list[SlackMessage]) -> None:
+    """Within the limits, and split without losing anything: the headline first (what a
+    thread hangs from, ending with its context line), then every topic whole (its blocks
+    up to a divider) and numbered in order, every trending title and prediction."""
+    check_slack(messages)
+    assert messages[0].blocks[0]["type"] == "header"
+    blocks = [b for m in messages for b in m.blocks]
+    footer = [i for i, b in enumerate(blocks) if b["type"] == "context"]
+    assert len(footer) == 1
+    details = blocks[footer[0] + 1 :]
+    dividers = [i for i, b in enumerate(details) if b["type"] == "divider"]
+    assert len(dividers) == len(digest.topics)
+    starts = [0, *(i + 1 for i in dividers)]
+    for n, start in enumerate(starts[:-1], start=1):
+        assert details[start]["text"]["text"].startswith(f"*{n}. ")
+    shown = [b["text"]["text"] for b in details[starts[-1] :]]
+    lines = [line for s in shown for line in s.split("\n")]
+    assert sum(line.startswith("• ") for line in lines) == len(digest.trending)
+    after = shown[shown.index("*Predictions*") + 1 :] if "*Predictions*" in shown else []
+    assert len(after) == len(digest.predictions)
+
+
+@FAST
+@given(digests(), st.booleans())
+@example(BUSIEST[0], True)
+@example(BUSIEST[1], False)
+@example(BUSIEST[2], True)
+def test_slack_posts_every_digest_within_the_limits(digest: Digest, threads: bool) -> None:
+    platform = SlackPlatform(None, threads=threads)  # type: ignore[arg-type]  # renders only
+    check_slack_digest(digest, list(platform.render(digest)))
+
+
+@FAST
+@given(digests(), st.lists(TEXT, max_size=40).map("\n".join), SEARCH_PAGES)
+@example(BUSIEST[0], "\n".join(["word " * 1000] * 40), FULLEST_PAGE)
+def test_slack_answers_every_digest_command_within_the_limits(
+    digest: Digest, text: str, page: SearchPage
+) -> None:
+    replies = [Reply(digest=digest), Reply(text=text), Reply(text=text, chart=b"\x89PNG")]
+    replies += [Reply(digest=digest, topic=n) for n in range(1, len(digest.topics) + 1)]
+    for reply in replies:
+        check_slack(slack_reply(reply))
+    (message,) = slack_reply(Reply(search=page))
+    check_slack([message])
+    lines = "\n".join(sections([message])).split("\n")
+    if page.hits:  # a whole page in its one message, in order
+        assert hit_days(lines) == [hit.day.isoformat() for hit in page.hits]
