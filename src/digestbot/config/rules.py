@@ -46,13 +46,14 @@ def _days_item(item: str) -> str | None:
         first, last = 0, 6
     else:
         first = int(match["first"])
-        last = int(match["last"]) if match["last"] else first
-        if last > 6:
+        # "4/2" steps from 4 to the end of the week, as the scheduler reads it
+        last = int(match["last"]) if match["last"] else (6 if step is not None else first)
+        if max(first, last) > 6:
             return f"{item!r}: days are numbered 0 (mon) to 6 (sun)"
     if first > last:
         return f"{item!r}: a range must run forwards (mon-fri, not fri-mon)"
-    if step is not None and not 0 < step <= 6:
-        return f"{item!r}: the step must be from 1 to 6"
+    if step is not None and not 0 < step <= last - first:
+        return f"{item!r}: the step must be from 1 to the length of the range ({last - first})"
     return None
 
 
