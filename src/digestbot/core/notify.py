@@ -13,6 +13,10 @@ from digestbot.core.errors import DeliveryError
 from digestbot.core.ports import Notices
 
 log = logging.getLogger("digestbot")
+# A notice is one message: on a bad day (dozens of failing channels) it lists the first
+# problems in full, within Discord's 2,000 characters, and counts the rest.
+MAX_LISTED = 6
+MAX_PROBLEM_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,10 @@ class Notifier:
         if not self._admin_channels:
             log.warning("no admin channel is configured: problems are only logged")
         heading = f"digestbot, {about or f'digest of {day}'}: needs attention"
-        text = heading + "\n" + "\n".join(f"• {p}" for p in new)
+        listed = [f"• {p[:MAX_PROBLEM_CHARS]}" for p in new[:MAX_LISTED]]
+        if len(new) > MAX_LISTED:
+            listed.append(f"• and {len(new) - MAX_LISTED} more: the log has them all")
+        text = heading + "\n" + "\n".join(listed)
         key = _key(day, text)[:25]
         told = not self._admin_channels
         for admin in self._admin_channels:
