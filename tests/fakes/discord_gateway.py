@@ -10,11 +10,12 @@ RESUMED, or INVALID_SESSION (op 9, d false) for a session it does not know. Fram
 are zlib-stream compressed when the client asks for it in the URL, as discord.py does.
 
 The test thread drives it: `refuse` the next connection attempts (an HTTP status on
-the upgrade, or a close at once), `hang` them, `drop` the live socket (a close code, or
-the TCP connection cut), send `reconnect` (op 7) or `invalidate` (op 9), `dispatch` any
-event, or `interaction` (an INTERACTION_CREATE for /digest); it counts `attempts`,
-`identifies`, `resumes` and `heartbeats`, and `wait_ready` waits for the n-th READY or
-RESUMED with a deadline. REST: GET /api/v10/gateway and /gateway/bot answer its URL.
+the upgrade, or a close at once), `hang` them (no answer, or no HELLO), `drop` the live
+socket (a close code, or the TCP connection cut), send `reconnect` (op 7) or
+`invalidate` (op 9), `dispatch` any event, or `interaction` (an INTERACTION_CREATE for
+/digest); it counts `attempts`, `identifies`, `resumes` and `heartbeats`, and
+`wait_ready` waits for the n-th READY or RESUMED with a deadline. REST: GET
+/api/v10/gateway and /gateway/bot answer its URL.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class DiscordGateway:
         self.queries: list[dict[str, str]] = []
         self._refusals: list[tuple[int | None, int]] = []  # (HTTP status, or close code)
         self._hang = False
+        self._silent = False
         self._sessions: dict[str, Session] = {}
         self._connections: list[Connection] = []
         self._numbers = itertools.count(1)
@@ -129,9 +131,12 @@ class DiscordGateway:
         with self._changed:
             self._refusals += [(status, close)] * count
 
-    def hang(self, on: bool = True) -> None:
-        """While on, connection attempts get no answer at all (a gateway that hangs)."""
-        self._hang = on
+    def hang(self, on: bool = True, *, at: str = "upgrade") -> None:
+        """While on, a gateway that hangs: connection attempts get no answer at all
+        (at "upgrade"), or are let in and never said HELLO to (at "hello")."""
+        assert at in ("upgrade", "hello"), at
+        self._hang = on and at == "upgrade"
+        self._silent = on and at == "hello"
         if not on:
             self._call(self._release_hung)
 
@@ -238,10 +243,11 @@ class DiscordGateway:
             if request.query.get("v") != "10":
                 await self._close(conn, 4012, "Invalid API version")
                 return ws
-            await self._send(
-                conn,
-                {"op": HELLO, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}},
-            )
+            if not self._silent:
+                await self._send(
+                    conn,
+                    {"op": HELLO, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}},
+                )
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
                     await self._received(conn, msg.data)
