@@ -78,6 +78,7 @@ def discord_connection(
 
     async def connect() -> None:
         client = build_bot(service, set(s.admins))
+        platform = None
         try:
             try:
                 async with asyncio.timeout(CONNECT_SECONDS):
@@ -88,7 +89,8 @@ def discord_connection(
                 ) from exc
             except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as exc:
                 raise Disconnected(f"cannot log in to Discord ({_describe(exc)})") from exc
-            wiring.share("discord", DiscordPlatform(client, threads=s.threads))
+            platform = DiscordPlatform(client, threads=s.threads)
+            wiring.share("discord", platform)
             log.info("Discord: logged in, connecting to the Gateway")
             try:
                 await client.connect(reconnect=True)
@@ -124,6 +126,11 @@ def slack_connection(
         try:
             try:
                 async with asyncio.timeout(CONNECT_SECONDS):
+                    # Asked here first: slack_sdk would retry a refused token forever.
+                    opened = await handler.client.web_client.apps_connections_open(
+                        app_token=app_token
+                    )
+                    handler.client.wss_uri = opened["url"]
                     await handler.connect_async()
             except SlackApiError as exc:
                 error = exc.response.get("error", "") or f"HTTP {exc.response.status_code}"

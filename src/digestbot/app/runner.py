@@ -103,12 +103,15 @@ class BotRunner:
             wait = max(0.0, deadline - reserve - loop.time())
             log.info("waiting up to %.3g s for %d running job(s)", wait, len(running))
             await asyncio.wait(running, timeout=wait)
-        # Connections last: deliveries still running use their sessions.
-        ending = {t for t in self._jobs | self._connections if not t.done()}
-        for task in ending:
+        if unfinished := {t for t in self._jobs if not t.done()}:
+            for task in unfinished:
+                task.cancel()
+            await asyncio.wait(unfinished, timeout=max(0.1, (deadline - loop.time()) / 2))
+        # Connections last: the digests being stopped were using their sessions.
+        for task in self._connections:
             task.cancel()
-        if ending:
-            await asyncio.wait(ending, timeout=max(0.1, deadline - loop.time()))
+        if self._connections:
+            await asyncio.wait(self._connections, timeout=max(0.1, deadline - loop.time()))
 
     def _start_schedule(self) -> None:
         schedule = self._schedule

@@ -48,6 +48,11 @@ class KeptSessions:
         """Use an open platform that its owner closes (the bot's own logged-in client)."""
         self._open[name] = platform
 
+    def unshare(self, name: str, platform: ChatPlatform) -> None:
+        """Its owner is closing it: the next caller opens a session of its own."""
+        if self._open.get(name) is platform:
+            del self._open[name]
+
     async def close(self) -> None:
         await self._stack.aclose()
 
@@ -165,6 +170,10 @@ class Wiring:
         """Within kept_sessions, let deliveries use this open platform."""
         if self._sessions is not None:
             self._sessions.share(name, platform)
+
+    def unshare(self, name: str, platform: ChatPlatform) -> None:
+        if self._sessions is not None:
+            self._sessions.unshare(name, platform)
 
     def _kept(self, name: str, opener: PlatformOpener) -> PlatformOpener:
         @asynccontextmanager

@@ -12,6 +12,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Sequence
     from typing import Any, TextIO
 
@@ -97,3 +98,18 @@ def configure_logging(verbose: bool, level: str = "WARNING") -> None:
     if verbose:  # the HTTP clients' own debug lines would drown ours
         for noisy in ("httpcore", "httpx", "hpack", "urllib3", "prawcore", "discord.http"):
             logging.getLogger(noisy).setLevel(logging.INFO)
+    else:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_one_line)
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """Without -v, an error is logged as one line: the libraries' tracebacks (discord.py
+    and slack_sdk log one at every reconnect) shrink to the exception's name and text."""
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"[:1000]
+        record.args = None
+        record.exc_info = record.exc_text = None
+    record.stack_info = None
+    return True
