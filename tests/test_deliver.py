@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from digestbot.app.digests import App
+from digestbot.app.wiring import Wiring
 from digestbot.chat.discord.render import render_discord
 from digestbot.chat.slack.render import render_slack
+from digestbot.core.models import Digest
 from digestbot.storage.store import open_store
+from tests import test_render_limits as limits
 from tests.conftest import DISCORD_CHANNELS, EXAMPLE, SLACK_CHANNELS, ConfigFactory, run_cli
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.server import ChannelLimiter, Fault
@@ -221,6 +224,71 @@ async def test_details_can_go_in_a_thread(
     slack = slack_api.copies("C0000000111")
     assert slack[0]["thread_ts"] is None
     assert all(m["thread_ts"] == slack[0]["ts"] for m in slack[1:]) and len(slack) > 1
+
+
+def in_channel(api: FakeDiscord | FakeSlack, channel: str, *, threads: bool) -> list[dict]:
+    """What a channel shows, its thread included, in posting order."""
+    messages = api.copies(channel)
+    if threads and isinstance(api, FakeDiscord) and messages:
+        messages += api.copies(messages[0]["id"])
+    return messages
+
+
+def shown(message: dict) -> object:
+    """What a reader sees of a posted message, as a renderer's message says it."""
+    if "embeds" in message:
+        return (message["content"] or None, [e.get("title") for e in message["embeds"]])
+    return message["text"]
+
+
+def rendered(message: object) -> object:
+    if hasattr(message, "embeds"):
+        return (message.content or None, [e.get("title") for e in message.embeds])
+    return message.text
+
+
+SMALL = limits.digest([limits.topic(1, "one topic")])
+LARGE = limits.digest(
+    [limits.topic(i, f"topic {i}", b=limits.words(1500), r=limits.words(1500)) for i in range(25)]
+)
+
+
+@pytest.mark.parametrize("threads", [False, True], ids=["channel", "thread"])
+@pytest.mark.parametrize(
+    ("before", "after"), [(SMALL, LARGE), (LARGE, SMALL)], ids=["grows", "shrinks"]
+)
+async def test_a_digest_made_again_replaces_what_the_channels_show(
+    make_config: ConfigFactory,
+    discord_api: FakeDiscord,
+    slack_api: FakeSlack,
+    tmp_path: Path,
+    threads: bool,
+    before: Digest,
+    after: Digest,
+) -> None:
+    """A digest made again (--force) after delivery: the channels end up showing exactly
+    the new digest, once, whether it has more messages than the old one or fewer."""
+    wiring = Wiring(make_config(discord=discord_api, slack=slack_api, threads=threads))
+    with wiring.open_store() as store:
+        publishers = wiring.chat_publishers(store)
+        store.digests.save(before, None)
+        for publisher in publishers:
+            assert (await publisher.publish(before)).complete
+        store.digests.save(after, None)  # made again
+        remade = [await publisher.publish(after) for publisher in publishers]
+        assert all(p.complete and "updated" in p.summary for p in remade), remade
+        for api, render, channels in (
+            (discord_api, render_discord, DISCORD_CHANNELS),
+            (slack_api, render_slack, SLACK_CHANNELS),
+        ):
+            old, new = render(before), render(after)
+            assert len(old) != len(new)  # some parts edited, and some posted or deleted
+            for channel in channels:
+                assert [shown(m) for m in in_channel(api, channel, threads=threads)] == [
+                    rendered(m) for m in new
+                ]
+        again = [await publisher.publish(after) for publisher in publishers]
+    assert all("0 messages sent" in p.summary and "updated" not in p.summary for p in again)
 
 
 def test_a_crash_between_posting_and_recording_leaves_one_copy(

@@ -68,6 +68,12 @@ class FakeDiscord(FakeServer):
         app.router.add_get(f"{base}/users/@me", self._me)
         app.router.add_get(f"{base}/oauth2/applications/@me", self._application)
         app.router.add_post(f"{base}/channels/{{channel}}/messages", self._message)
+        app.router.add_patch(
+            f"{base}/channels/{{channel}}/messages/{{message}}", self._edit_message
+        )
+        app.router.add_delete(
+            f"{base}/channels/{{channel}}/messages/{{message}}", self._delete_message
+        )
         app.router.add_post(
             f"{base}/channels/{{channel}}/messages/{{message}}/threads", self._thread
         )
@@ -164,6 +170,30 @@ class FakeDiscord(FakeServer):
         if held:
             await self.pause(self._hold_seconds)
         return json_response(message)
+
+    def _find(self, channel: str, message_id: str) -> dict[str, Any] | None:
+        return next((m for m in self.messages[channel] if m["id"] == message_id), None)
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        """PATCH a message: the fields sent replace the message's; it keeps its id."""
+        channel, message_id = request.match_info["channel"], request.match_info["message"]
+        payload = await request.json()
+        with self._state:
+            if (message := self._find(channel, message_id)) is None:
+                return _error(404, 10008, "Unknown Message")
+            for key in ("content", "embeds", "allowed_mentions"):
+                if key in payload:
+                    message[key] = payload[key] if payload[key] is not None else ""
+            message["edited_timestamp"] = "2026-11-23T06:00:00.000000+00:00"
+            return json_response(message)
+
+    async def _delete_message(self, request: web.Request) -> web.Response:
+        channel, message_id = request.match_info["channel"], request.match_info["message"]
+        with self._state:
+            if (message := self._find(channel, message_id)) is None:
+                return _error(404, 10008, "Unknown Message")
+            self.messages[channel].remove(message)
+        return web.Response(status=204)
 
     async def _thread(self, request: web.Request) -> web.Response:
         channel, message_id = request.match_info["channel"], request.match_info["message"]

@@ -1,4 +1,5 @@
-"""A fake Slack Web API: auth.test, chat.postMessage, conversations.history and .replies;
+"""A fake Slack Web API: auth.test, chat.postMessage, .update and .delete,
+conversations.history and .replies;
 and on the same port Socket Mode (`.socket`, see tests/fakes/slack_socket.py).
 
 Like Slack it answers errors as {"ok": false, "error": ...} with HTTP 200, rate limits
@@ -49,6 +50,8 @@ class FakeSlack(FakeServer):
             "files.completeUploadExternal",
             "auth.test",
             "chat.postMessage",
+            "chat.update",
+            "chat.delete",
             "conversations.history",
             "conversations.replies",
         ):
@@ -79,6 +82,8 @@ class FakeSlack(FakeServer):
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.delete": self._delete,
             "conversations.history": self._history,
             "conversations.replies": self._history,
         }[method]
@@ -146,6 +151,28 @@ class FakeSlack(FakeServer):
         return json_response(
             {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
         )
+
+    def _find(self, channel: str, ts: str) -> dict[str, Any] | None:
+        return next((m for m in self.messages[channel] if m["ts"] == ts), None)
+
+    async def _update(self, args: dict[str, Any]) -> web.Response:
+        """chat.update: the message's text and blocks replaced; it keeps its ts."""
+        channel, blocks = args.get("channel", ""), args.get("blocks")
+        with self._state:
+            if (message := self._find(channel, args.get("ts", ""))) is None:
+                return json_response({"ok": False, "error": "message_not_found"})
+            message["text"] = args.get("text", "")
+            message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
+            message["edited"] = message.get("edited", 0) + 1
+        return json_response({"ok": True, "channel": channel, "ts": message["ts"]})
+
+    async def _delete(self, args: dict[str, Any]) -> web.Response:
+        channel = args.get("channel", "")
+        with self._state:
+            if (message := self._find(channel, args.get("ts", ""))) is None:
+                return json_response({"ok": False, "error": "message_not_found"})
+            self.messages[channel].remove(message)
+        return json_response({"ok": True, "channel": channel, "ts": message["ts"]})
 
     async def _history(self, args: dict[str, Any]) -> web.Response:
         channel = args.get("channel", "")
