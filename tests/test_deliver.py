@@ -291,6 +291,29 @@ async def test_a_digest_made_again_replaces_what_the_channels_show(
     assert all("0 messages sent" in p.summary and "updated" not in p.summary for p in again)
 
 
+async def test_a_message_someone_deleted_is_posted_again_when_the_digest_is_remade(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    remade = limits.digest([limits.topic(1, "one topic, made again")])
+    wiring = Wiring(make_config(discord=discord_api, slack=slack_api))
+    with wiring.open_store() as store:
+        publishers = wiring.chat_publishers(store)
+        store.digests.save(SMALL, None)
+        for publisher in publishers:
+            await publisher.publish(SMALL)
+        for api, channel in ((discord_api, DISCORD_CHANNELS[0]), (slack_api, SLACK_CHANNELS[0])):
+            api.messages[channel].pop(0)  # an admin deleted the headline
+        store.digests.save(remade, None)
+        results = [await publisher.publish(remade) for publisher in publishers]
+    assert all(r.complete for r in results)
+    for api, render, channel in (
+        (discord_api, render_discord, DISCORD_CHANNELS[0]),
+        (slack_api, render_slack, SLACK_CHANNELS[0]),
+    ):
+        expected = sorted(map(str, (rendered(m) for m in render(remade))))
+        assert sorted(map(str, (shown(m) for m in api.copies(channel)))) == expected
+
+
 def test_a_crash_between_posting_and_recording_leaves_one_copy(
     make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack, tmp_path: Path
 ) -> None:
