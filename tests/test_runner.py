@@ -18,7 +18,7 @@ from digestbot.app.runner import BotRunner
 from digestbot.app.schedule import JOB_ID, Schedule, due_today, next_run, start_scheduler
 from digestbot.config import loader
 from digestbot.storage.store import open_store
-from tests.conftest import SLACK_CHANNELS, ConfigFactory, run_cli
+from tests.conftest import DISCORD_CHANNELS, SLACK_CHANNELS, ConfigFactory, run_cli
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit
@@ -281,3 +281,46 @@ def test_sigterm_stops_the_bot_cleanly(
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
     assert "stopping" in stderr and "Traceback" not in stderr
+
+
+async def test_a_day_whose_collection_failed_is_tried_again_within_the_day(
+    make_config: ConfigFactory, slack_api: FakeSlack, reddit: FakeReddit, tmp_path: Path
+) -> None:
+    """Reddit refuses at the scheduled time and comes back: the day is made that day,
+    not at the next restart, and the admins hear of the failure once."""
+    slack_api.channels.add("C0000000ADM")
+    config = make_config(
+        slack=slack_api,
+        schedule={"time": "00:00", "retry_seconds": 1, "misfire_grace_seconds": 3600},
+    )
+    Path(config.path).write_text(
+        Path(config.path).read_text().replace("[slack]", '[slack]\nadmin_channel = "C0000000ADM"')
+    )
+    now = datetime.now(UTC)
+    app = App(loader.load(config.path, env_file=None), clock=lambda: now)
+    reddit.fail("/r/MachineLearning", Fault(403, b'{"message": "Forbidden"}'))  # one refusal
+
+    async def digest_made() -> bool:
+        with open_store(str(tmp_path / "history.db")) as store:
+            return store.digests.load(app.clock().date()) is not None
+
+    await run_until(app, digest_made)
+    (notice,) = slack_api.copies("C0000000ADM")
+    assert "no digest was made" in notice["text"] and "tried again every 1 s" in notice["text"]
+    assert all(slack_api.copies(c) for c in SLACK_CHANNELS)  # delivered, the same day
+
+
+async def test_the_bot_logs_in_to_discord_once_and_delivers_on_that_session(
+    make_config: ConfigFactory, discord_api: FakeDiscord, tmp_path: Path
+) -> None:
+    config = make_config(discord=discord_api, schedule={"time": "00:00"})
+    Path(config.path).write_text(
+        Path(config.path)
+        .read_text()
+        .replace("[discord]", f'[discord]\ngateway_url = "{discord_api.gateway.url}"')
+    )
+    now = datetime.now(UTC)
+    app = App(loader.load(config.path, env_file=None), clock=lambda: now)
+    await run_until(app, lambda: asyncio.sleep(0, result=run_finished(tmp_path)))
+    assert all(discord_api.copies(c) for c in DISCORD_CHANNELS)
+    assert len(discord_api.seen("/api/v10/users/@me")) == 1  # one login, shared
