@@ -48,7 +48,7 @@ async def keep_connected(name: str, connect: Callable[[], Awaitable[None]], repo
         exc = state.outcome.exception() if state.outcome else None
         problem = str(exc) if isinstance(exc, Disconnected) else _describe(exc)
         wait = state.next_action.sleep if state.next_action else 0
-        log.warning("%s: %s; trying again in %.0f s", name, problem, wait)
+        log.info("%s: %s; trying again in %.0f s", name, problem, wait)
         await report(f"{name}: {problem}; trying again in the background")
 
     async for attempt in AsyncRetrying(wait=RECONNECT_WAIT, before_sleep=before_sleep):

@@ -100,12 +100,21 @@ def configure_logging(verbose: bool, level: str = "WARNING") -> None:
             logging.getLogger(noisy).setLevel(logging.INFO)
     else:
         for handler in logging.getLogger().handlers:
-            handler.addFilter(_one_line)
+            handler.addFilter(_plain)
 
 
-def _one_line(record: logging.LogRecord) -> bool:
-    """Without -v, an error is logged as one line: the libraries' tracebacks (discord.py
-    and slack_sdk log one at every reconnect) shrink to the exception's name and text."""
+LIBRARIES = ("discord", "slack_sdk", "slack_bolt", "apscheduler", "aiohttp")
+# What the libraries say at every start that is no news to a digestbot user.
+NOISE = ("voice will NOT be supported", "`token` will be unused")
+
+
+def _plain(record: logging.LogRecord) -> bool:
+    """Without -v: the libraries' INFO lines (each reconnect, each retry) are ours to
+    tell, and an error is one line, as their tracebacks (discord.py and slack_sdk log
+    one at every reconnect) shrink to the exception's name and text."""
+    quiet = record.levelno < 30 or any(n in str(record.msg) for n in NOISE)  # 30: WARNING
+    if quiet and record.name.startswith(LIBRARIES):
+        return False
     if record.exc_info and record.exc_info[1] is not None:
         error = record.exc_info[1]
         record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"[:1000]

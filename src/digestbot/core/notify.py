@@ -30,6 +30,7 @@ class Notifier:
     def __init__(self, notices: Notices, admin_channels: Sequence[AdminChannel]) -> None:
         self._notices = notices
         self._admin_channels = tuple(admin_channels)
+        self._said_unconfigured = False
 
     async def report(self, day: date, problems: Sequence[str], *, about: str = "") -> list[str]:
         """Log and post the problems not reported before for `day`; returns those.
@@ -46,8 +47,9 @@ class Notifier:
             return new
         for problem in new:
             log.warning("%s: %s", about or f"digest {day}", problem)
-        if not self._admin_channels:
+        if not self._admin_channels and not self._said_unconfigured:
             log.warning("no admin channel is configured: problems are only logged")
+            self._said_unconfigured = True
         heading = f"digestbot, {about or f'digest of {day}'}: needs attention"
         listed = [f"• {p[:MAX_PROBLEM_CHARS]}" for p in new[:MAX_LISTED]]
         if len(new) > MAX_LISTED:

@@ -36,6 +36,9 @@ from digestbot.core.ports import DigestCommands
 log = logging.getLogger(__name__)
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 THREAD_ARCHIVE_MINUTES = 1440
+# Only the guilds intent, which is not privileged: without it discord.py warns at every
+# start that its state may be wrong; /digest arrives as an interaction, which needs none.
+INTENTS = discord.Intents(guilds=True)
 T = TypeVar("T")
 
 
@@ -179,7 +182,7 @@ class DiscordPlatform:
 async def discord_rest(token: str, api_base_url: str) -> AsyncIterator[discord.Client]:
     """A logged-in client for REST calls only: no gateway connection, no intents."""
     discord.http.Route.BASE = api_base_url.rstrip("/")
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=INTENTS)
     async with client:
         try:
             await client.login(token)
@@ -274,6 +277,6 @@ def command_tree(
 
 def build_bot(service: DigestCommands, admins: Collection[str]) -> discord.Client:
     """A gateway client that answers /digest; it needs no privileged intents."""
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=INTENTS)
     command_tree(client, service, admins)
     return client
