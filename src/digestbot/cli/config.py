@@ -12,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from digestbot.cli.parser import Commands
     from digestbot.config.loader import Config
+    from digestbot.llm.probe import Probe, ServerFacts
 
 
 def register(commands: Commands) -> None:
@@ -19,11 +20,18 @@ def register(commands: Commands) -> None:
         "config", help="inspect the settings", description="Inspect the settings."
     ):
         actions = commands.actions(group)
-        actions.add(
+        check = actions.add(
             "check", help="what is set, what is missing, what a run will do", handler=check_command,
             description="Show the settings in force, the secrets that are missing, the prompts, "
             "and what a run will do; exit 1 if anything is broken.",
         )  # fmt: skip
+        if check:
+            check.add_argument(
+                "--probe", action="store_true",
+                help="also ask the LLM endpoint: the models it serves, its context window, "
+                "slots and speed, whether it takes a strict JSON schema, and the settings a "
+                "run will use; exit 1 if it does not answer",
+            )  # fmt: skip
         actions.finish()
 
 
@@ -63,7 +71,109 @@ def check_command(args: argparse.Namespace) -> int:
     for problem in problems:
         say("broken", problem, colour="red")
     say("mode", f"generate makes a {'full' if mode.uses_llm else 'headline'} digest")
-    return EXIT_FAILED if problems else EXIT_OK
+    answered = _probe(config, mode.uses_llm) if args.probe else True
+    return EXIT_FAILED if problems or not answered else EXIT_OK
+
+
+def _probe(config: Config, uses_llm: bool) -> bool:
+    """`--probe`: what the endpoint says and what a run will use there; False when it
+    does not answer, or answers nothing a run could use."""
+    if not uses_llm:
+        say("endpoint", "not asked: the LLM is not configured (OPENAI_API_KEY): headline digests")
+        return True
+    import asyncio
+
+    from digestbot.core.errors import LLMUnavailable
+    from digestbot.llm.probe import probe
+
+    s, key = config.settings.llm, config.secrets.openai_api_key
+    assert key is not None
+    output = s.structured_output
+    try:
+        found = asyncio.run(
+            probe(
+                config.llm_base_url, key.get_secret_value(), model=s.model,
+                timeout=s.timeout_seconds, structured_output=output,
+            )
+        )  # fmt: skip
+    except LLMUnavailable as exc:
+        say("endpoint", exc, colour="red")
+        return False
+    facts = found.facts
+    say("endpoint", _endpoint_line(config, found))
+    if output == "json_schema" and found.strict_schema is False:
+        say(
+            "broken",
+            f'structured_output = "json_schema", but the server refuses a strict schema '
+            f'({found.refusal}): set structured_output = "auto"',
+            colour="red",
+        )
+    shown = ", ".join(facts.models[:10]) + (
+        f" and {len(facts.models) - 10} more" if len(facts.models) > 10 else ""
+    )
+    say("models", shown if facts.listed else "not listed (GET /models gives no list)")
+    if facts.serves(s.model) is False:
+        say("warning", f"the model {s.model} is not among the models it lists", colour="yellow")
+    if found.answered_by and found.answered_by != s.model:
+        say("answered by", found.answered_by)
+    say("context", _context_line(getattr(s, "context_tokens", 0), facts))
+    if found.problem:
+        say("broken", f"no reply from the LLM endpoint: {found.problem}", colour="red")
+        return False
+    speed = found.tokens_per_second
+    say(
+        "speed",
+        f"about {_figure(speed)} tokens/s "
+        f"({found.completion_tokens} tokens in {_figure(found.seconds)} s)"
+        if speed
+        else "not known (the reply gave no token count)",
+    )
+    return not (output == "json_schema" and found.strict_schema is False)
+
+
+def _figure(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def _endpoint_line(config: Config, found: Probe) -> str:
+    """The server, the concurrency a run will use, and JSON schema or JSON mode."""
+    from digestbot.llm.probe import starting_concurrency
+
+    s, slots = config.settings.llm, found.facts.slots
+    server = {"unknown": "server of unknown kind", "openai": "OpenAI"}.get(
+        found.facts.server, found.facts.server
+    )
+    said = f"{slots} slot{'s' if slots != 1 else ''}" if slots else "slots not said"
+    concurrency = getattr(s, "concurrency", "auto")
+    if isinstance(concurrency, int):
+        use = f"concurrency {concurrency} (a number still fixes it)"
+        if slots and concurrency > slots:
+            use += f": {concurrency - slots} at a time wait in the server's queue"
+    else:
+        use = f"concurrency auto, starting at {starting_concurrency(slots)}"
+    output = s.structured_output
+    if output != "auto":  # forced: a refusal is a broken line of its own
+        kind = "mode" if output == "json_object" else "schema"
+        shape = f"JSON {kind} (structured_output = {output})"
+    elif found.strict_schema is False:
+        status = found.refusal.partition(":")[0]  # "HTTP 500"; its message is no news here
+        shape = f"JSON mode (it does not take a strict schema: {status})"
+    elif found.strict_schema:
+        shape = "JSON schema"
+    else:
+        shape = "JSON schema or mode not known"
+    return f"{server} at {config.llm_base_url}; {said}, {use}; {shape}"
+
+
+def _context_line(setting: int, facts: ServerFacts) -> str:
+    said = facts.context_tokens
+    if setting:
+        return f"{setting} tokens ([llm] context_tokens)" + (
+            f"; the server says {said}" if said and said != setting else ""
+        )
+    if said:
+        return f"{said} tokens (from {facts.context_from or facts.server})"
+    return "not said by the server ([llm] context_tokens sets it)"
 
 
 def _prompt_problems(config: Config) -> list[str]:
