@@ -141,7 +141,7 @@ def test_every_problem_is_named_at_once(tmp_path: Path) -> None:
     message = str(raised.value)
     assert "\n" not in message and str(path) in message
     for part in (
-        "llm.concurrency: must be at least 1 (got 0)",
+        'llm.concurrency: must be "auto" or a whole number from 1 to 64 (got 0)',
         "llm.modle: unknown setting (did you mean model?)",
         "llm.temperature: must be a number",
         "schedule.days: 'funday' is not a day",
@@ -182,8 +182,9 @@ def test_a_rule_across_fields_is_checked(tmp_path: Path) -> None:
         ('[llm]\nbase_url = "localhost:11434/v1"', "is not a web address"),
         ('[llm]\nbase_url = "ftp://models.example/v1"', "is not a web address"),
         ('[llm]\nbase_url = "http://host:port/v1"', "is not a web address"),
-        ("[llm]\nconcurrency = 65", "must be at most 64"),
-        ("[llm]\nconcurrency = true", "must be a whole number"),
+        ("[llm]\nconcurrency = 65", "from 1 to 64"),
+        ("[llm]\nconcurrency = true", "must be a word or a number"),
+        ('[llm]\nconcurrency = "many"', 'must be "auto" or a whole number'),
         ("[llm]\ntimeout_seconds = 0", "must be more than 0"),
         ("[llm]\nprice_input_per_mtok = -0.01", "must be at least 0 (got -0.01)"),
         ("[llm]\ntemperature = 2.01", "must be at most 2 (got 2.01)"),

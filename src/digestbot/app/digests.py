@@ -64,7 +64,7 @@ class App:
         wiring = self.wiring
         path = self.settings.storage.database
         with open_scratch_copy(path) if dry_run else wiring.open_store() as store:
-            async with wiring.analyst(store.cache) as analyst:
+            async with wiring.analyst(store) as analyst:
                 publishers = [] if dry_run else [wiring.blog()]
                 if post and not dry_run:
                     publishers += wiring.chat_publishers(store)

@@ -19,7 +19,7 @@ from digestbot.config.loader import Config
 from digestbot.core.deliver import ChatPublisher, PlatformOpener
 from digestbot.core.notify import AdminChannel
 from digestbot.core.pipeline import Communities
-from digestbot.core.ports import AnalysisCache, ChatPlatform, Source
+from digestbot.core.ports import ChatPlatform, Source
 from digestbot.core.select import SelectionRules
 from digestbot.storage.claims import owner_id
 from digestbot.storage.store import Store, open_store
@@ -119,41 +119,16 @@ class Wiring:
         return load_prompt("topic_analysis", folder), load_prompt("predictions", folder)
 
     @asynccontextmanager
-    async def analyst(self, cache: AnalysisCache) -> AsyncIterator[Analyst | None]:
+    async def analyst(self, store: Store) -> AsyncIterator[Analyst | None]:
         """An Analyst over an open client, or None when no API key is set (headline mode)."""
-        key = self.config.secrets.openai_api_key
-        if key is None:
+        if self.config.secrets.openai_api_key is None:
             yield None
             return
-        topic_prompt, predictions_prompt = self.prompts()
-        from openai import AsyncOpenAI
+        prompts = self.prompts()  # checked before anything is spent
+        from digestbot.app.llm import open_analyst
 
-        from digestbot.core.analyse import Analyst, Pricing
-        from digestbot.llm.openai_chat import OpenAIChat
-
-        s = self.settings.llm
-        async with AsyncOpenAI(
-            api_key=key.get_secret_value(),
-            base_url=self.config.llm_base_url,
-            timeout=s.timeout_seconds,
-            max_retries=s.max_retries,
-        ) as client:
-            llm = OpenAIChat(
-                client,
-                s.model,
-                structured_output=s.structured_output,  # type: ignore[arg-type]
-                temperature=s.temperature,
-                max_output_tokens=s.max_output_tokens,
-            )
-            yield Analyst(
-                llm,
-                cache,
-                topic_prompt,
-                predictions_prompt,
-                concurrency=s.concurrency,
-                source_budget_tokens=s.source_budget_tokens,
-                pricing=Pricing(s.price_input_per_mtok, s.price_output_per_mtok),
-            )
+        async with open_analyst(self.config, store, prompts) as analyst:
+            yield analyst
 
     @asynccontextmanager
     async def kept_sessions(self) -> AsyncIterator[None]:

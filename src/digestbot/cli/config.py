@@ -137,7 +137,7 @@ def _figure(value: float) -> str:
 
 def _endpoint_line(config: Config, found: Probe) -> str:
     """The server, the concurrency a run will use, and JSON schema or JSON mode."""
-    from digestbot.llm.probe import starting_concurrency
+    from digestbot.llm.pacing import OPENAI_URL, starting_concurrency
 
     s, slots = config.settings.llm, found.facts.slots
     server = {"unknown": "server of unknown kind", "openai": "OpenAI"}.get(
@@ -150,7 +150,8 @@ def _endpoint_line(config: Config, found: Probe) -> str:
         if slots and concurrency > slots:
             use += f": {concurrency - slots} at a time wait in the server's queue"
     else:
-        use = f"concurrency auto, starting at {starting_concurrency(slots)}"
+        start = starting_concurrency(config.llm_base_url or OPENAI_URL, slots)
+        use = f"concurrency auto, starting at {start}"
     output = s.structured_output
     if output != "auto":  # forced: a refusal is a broken line of its own
         kind = "mode" if output == "json_object" else "schema"

@@ -6,13 +6,14 @@ under one. A section validates everything it is given and reports every problem 
 once, each with its dotted name, so one run of `config check` shows them all.
 
 A section's annotations are evaluated (the modules declaring sections do not postpone
-them): a field's type is `str`, `int`, `float`, `bool`, `list[str]` or a Section.
+them): a field's type is `str`, `int`, `float`, `bool`, `list[str]`, a Section, or
+`int | str` for a setting that is a number or a word (`concurrency = "auto"`).
 Paths are text, so that reading the settings needs no pathlib.
 """
 
 from __future__ import annotations
 
-from types import GenericAlias
+from types import GenericAlias, UnionType
 
 TYPE_CHECKING = False  # typing costs start-up time; only type checkers need it here
 if TYPE_CHECKING:
@@ -122,9 +123,9 @@ class Section:
             if word in ("0", "false", "no", "off"):
                 return False
             return text
-        if kind in (int, float):
+        if kind in (int, float) or (isinstance(kind, UnionType) and int in kind.__args__):
             try:
-                return kind(text.strip())
+                return (float if kind is float else int)(text.strip())
             except ValueError:
                 return text
         if isinstance(kind, GenericAlias):  # list[str]: a JSON array, or words and commas
@@ -161,6 +162,10 @@ def _convert(kind: Any, value: Any, name: str) -> Any:
         return list(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if isinstance(kind, UnionType):  # a word or a number, like concurrency = "auto" or 4
+        if type(value) not in kind.__args__:
+            raise Problems([(name, f"must be a word or a number (got {value!r})")])
+        return value
     if type(value) is not kind:
         raise Problems([(name, f"must be {_TYPE_NAMES[kind]} (got {value!r})")])
     return value

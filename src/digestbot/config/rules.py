@@ -57,6 +57,17 @@ def _days_item(item: str) -> str | None:
     return None
 
 
+def auto_or_count(low: int, high: int) -> Callable[[int | str], str | None]:
+    """ "auto", or a whole number from `low` to `high`."""
+
+    def check(value: int | str) -> str | None:
+        if value == "auto" or (isinstance(value, int) and low <= value <= high):
+            return None
+        return f'must be "auto" or a whole number from {low} to {high} (got {value!r})'
+
+    return check
+
+
 def clock_time(text: str) -> str | None:
     return (
         None if re.fullmatch(_CLOCK, text) else f"{text!r} is not a time like 05:30 (24-hour HH:MM)"

@@ -53,7 +53,10 @@ class LLMSettings(Section):
     base_url: str = field("", check=rules.optional(rules.web_url))  # else $OPENAI_BASE_URL
     model: str = field("gpt-4o-mini", check=rules.not_blank)
     structured_output: str = field("auto", choices=("auto", "json_schema", "json_object"))
-    concurrency: int = field(6, ge=1, le=64)
+    # "auto": adapts to what the server keeps pace with; a number fixes it
+    concurrency: int | str = field("auto", check=rules.auto_or_count(1, 64))
+    # The model's context window; 0: as the server says (llama.cpp, Ollama, vLLM, LM Studio)
+    context_tokens: int = field(0, ge=0, le=10_000_000)
     timeout_seconds: float = field(60.0, gt=0, le=3600)
     max_retries: int = field(3, ge=0, le=10)
     temperature: float = field(0.7, ge=0, le=2)

@@ -1,8 +1,10 @@
 """The LLM's part of a digest: every topic's analysis and the predictions, concurrently.
 
-Calls run at once up to a bound; each answer is validated against a schema, given one
-repair try, and cached in the store as soon as it is good, so a run that dies half way
-resumes where it stopped. A topic whose analysis fails is published headline-only.
+Calls run at once up to a limit that can adapt to the server (core/limiter.py); each
+prompt is fitted into the model's context window; each answer is validated against a
+schema (an echo of the schema unwrapped), given one repair try, and cached in the store
+as soon as it is good, so a run that dies half way resumes where it stopped. A topic
+whose analysis fails is published headline-only.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from digestbot.core.errors import LLMError, LLMOutputError
+from digestbot.core.errors import LLMError, LLMOutputError, LLMUnavailable
+from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.core.models import Analysis, AnalysisStatus, Prediction, Topic, Usage
 from digestbot.core.ports import LLM, AnalysisCache, Completion, Prompt
+from digestbot.core.replies import EchoedSchema, parse_reply
 from digestbot.core.text import as_data, one_line
+
+MIN_SOURCE_TOKENS = 50  # less of the source than this is not worth an analysis
+REPAIR_TOKENS = 80  # the repair request's own words
 
 
 class _Answer(BaseModel):
@@ -61,7 +68,7 @@ class Pricing:
             + completion.completion_tokens * self.output_per_mtok
         ) / 1_000_000
         return Usage(
-            calls=1,
+            calls=completion.requests,
             prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,
             cost_usd=cost,
@@ -74,6 +81,7 @@ class AnalysisResult:
     predictions: tuple[Prediction, ...]
     usage: Usage
     problems: tuple[str, ...]
+    model: str = ""  # the model the server says answered, when one did
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -87,17 +95,22 @@ class Analyst:
         topic_prompt: Prompt,
         predictions_prompt: Prompt,
         *,
-        concurrency: int,
+        limit: ConcurrencyLimit,
         source_budget_tokens: int,
         pricing: Pricing,
+        context_tokens: int | None = None,
+        max_output_tokens: int = 700,
     ) -> None:
         self._llm = llm
         self._cache = cache
         self._topic_prompt = topic_prompt
         self._predictions_prompt = predictions_prompt
-        self._slots = asyncio.Semaphore(concurrency)
+        self.limit = limit
         self._budget = source_budget_tokens
         self._pricing = pricing
+        self._context = context_tokens
+        self._max_output = max_output_tokens
+        self._answered_by = ""
 
     async def run(
         self,
@@ -134,15 +147,38 @@ class Analyst:
             )
         if predictions_error:
             problems.append(f"no predictions today: {predictions_error}")
-        return AnalysisResult(analysed, predictions, sum(usages, Usage()), tuple(problems))
+        usage = sum(usages, Usage())
+        return AnalysisResult(analysed, predictions, usage, tuple(problems), self._answered_by)
+
+    def _source_budget(self, prompt: Prompt, **variables: str) -> int:
+        """Tokens the source text may take: the setting, or less where the context window
+        must also hold the prompt, an answer, and a repair try with the first answer.
+        Raises LLMUnavailable, naming the settings, when not even a little fits."""
+        if not self._context:
+            return self._budget
+        overhead = sum(len(m["content"]) for m in prompt.render(**variables)) // 4
+        room = self._context - overhead - 2 * self._max_output - REPAIR_TOKENS
+        if room < MIN_SOURCE_TOKENS:
+            raise LLMUnavailable(
+                f"the model's context window ({self._context} tokens) cannot hold a prompt "
+                f"(~{overhead} tokens) and two answers of [llm] max_output_tokens "
+                f"({self._max_output}): lower max_output_tokens, or give the server a larger "
+                "context (llama.cpp: --ctx-size; Ollama: num_ctx) and set [llm] context_tokens",
+                requests=0,
+            )
+        return min(self._budget, room // 2)  # the title and the body each get a share
 
     async def _topic(self, topic: Topic) -> tuple[Topic, Usage]:
         prompt = self._topic_prompt
-        community = topic.post.source.partition(":")[2] or topic.post.source
+        community = one_line(topic.post.source.partition(":")[2] or topic.post.source)
+        try:
+            budget = self._source_budget(prompt, title="", community=community, body="")
+        except LLMUnavailable as exc:
+            return replace(topic, analysis=Analysis(AnalysisStatus.FAILED, error=str(exc))), Usage()
         messages = prompt.render(
-            title=as_data(topic.title, self._budget),
-            community=one_line(community),
-            body=as_data(topic.post.body or "(no text: a link post)", self._budget),
+            title=as_data(topic.title, budget),
+            community=community,
+            body=as_data(topic.post.body or "(no text: a link post)", budget),
         )
         answer, usage, error = await self._answer(
             topic.post.id, "topic", prompt, messages, TopicAnswer
@@ -161,9 +197,12 @@ class Analyst:
     ) -> tuple[tuple[tuple[Prediction, ...], str], Usage]:
         """The predictions (or none and why), and what they cost."""
         prompt = self._predictions_prompt
-        messages = prompt.render(
-            today=day.isoformat(), events="\n".join(f"- {one_line(e)}" for e in events)
-        )
+        listed = "\n".join(f"- {one_line(e)}" for e in events)
+        try:
+            self._source_budget(prompt, today=day.isoformat(), events=listed)
+        except LLMUnavailable as exc:
+            return ((), str(exc)), Usage()
+        messages = prompt.render(today=day.isoformat(), events=listed)
         subject = f"predictions:{day.isoformat()}:" + "|".join(events)
         answer, usage, error = await self._answer(
             subject, "predictions", prompt, messages, PredictionsAnswer
@@ -204,20 +243,25 @@ class Analyst:
         for attempt in range(2):  # the answer, then one repair try
             reply = ""
             try:
-                async with self._slots:
+                async with self.limit.slot() as ticket:
                     completion = await self._llm.complete_json(messages, kind, schema)
+                    self.limit.answered(ticket, completion.waited)
             except LLMOutputError as exc:
                 usage += self._pricing.usage(
-                    Completion("", exc.prompt_tokens, exc.completion_tokens)
+                    Completion("", exc.prompt_tokens, exc.completion_tokens, requests=exc.requests)
                 )
                 problem = str(exc)
             except LLMError as exc:
-                return None, usage + Usage(calls=1), str(exc)
+                self.limit.struggled()
+                return None, usage + Usage(calls=exc.requests), str(exc)
             else:
                 usage += self._pricing.usage(completion)
+                self._answered_by = completion.model or self._answered_by
                 try:
-                    answer = shape.model_validate_json(completion.text)
-                except ValidationError as exc:
+                    answer = shape.model_validate(parse_reply(completion.text, schema))
+                except EchoedSchema as exc:
+                    problem, reply = str(exc), completion.text
+                except ValueError as exc:  # not JSON (pydantic's errors are ValueErrors too)
                     problem, reply = _describe(exc), completion.text
                 else:
                     self._cache.put(
@@ -225,10 +269,11 @@ class Analyst:
                     )
                     return answer, usage, ""
             if attempt == 0:
-                previous = [{"role": "assistant", "content": reply[:4000]}] if reply else []
+                # The first reply is at most max_output_tokens: it fits the room kept for it.
+                previous = [{"role": "assistant", "content": reply[: 4 * self._max_output]}]
                 messages = [
                     *messages,
-                    *previous,
+                    *(previous if reply else []),
                     {
                         "role": "user",
                         "content": f"That reply was not usable ({problem}). Reply again "
@@ -238,8 +283,10 @@ class Analyst:
         return None, usage, f"no usable answer after a repair try: {problem}"
 
 
-def _describe(error: ValidationError) -> str:
+def _describe(error: ValueError) -> str:
     """A short, model-readable account of what was wrong with a reply."""
+    if not isinstance(error, ValidationError):
+        return f"not a JSON object ({error})"[:200]
     problems = [
         f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}"
         for e in error.errors(include_url=False)[:3]

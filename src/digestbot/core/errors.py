@@ -45,11 +45,15 @@ class ReplayError(SourceError):
 
 
 class LLMError(DigestbotError):
-    """An LLM call failed."""
+    """An LLM call failed, after `requests` requests (each counted in the usage)."""
+
+    def __init__(self, message: str, *, requests: int = 1) -> None:
+        super().__init__(message)
+        self.requests = requests
 
 
 class LLMUnavailable(LLMError):
-    """The endpoint could not be reached or kept failing after the client's retries."""
+    """The endpoint could not be reached or kept failing after the retries."""
 
 
 class LLMOutputError(LLMError):

@@ -221,18 +221,20 @@ class Pipeline:
             notes.append(f"only {len(trending)} new trending titles")
         predictions: tuple = ()
         usage = Usage()
+        model = self._model
         if self._analyst:
             self._progress.stage(f"analysing {len(topics)} topics")
             result = await self._analyst.run(topics, self._events, day, self._progress.analysed)
             topics, predictions, usage = result.topics, result.predictions, result.usage
             problems += result.problems
+            model = result.model or model  # as the server names what answered
         now = self._clock()
         # The post's date is the digest's day, at the time it was made.
         generated_at = datetime.combine(day, now.time().replace(microsecond=0), UTC)
         return Digest(
             day=day,
             generated_at=generated_at,
-            model=self._model,
+            model=model,
             mode=DigestMode.FULL if self._analyst else DigestMode.HEADLINES,
             topics=topics,
             trending=trending,

@@ -48,6 +48,9 @@ class Completion:
     text: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    model: str = ""  # the model the server says answered
+    requests: int = 1  # requests it took, retries included
+    waited: float = 0.0  # seconds until the first token: how long the server queued it
 
 
 class LLM(Protocol):

@@ -135,11 +135,6 @@ async def probe(
     )
 
 
-def starting_concurrency(slots: int | None) -> int:
-    """Where "auto" concurrency starts: the server's slots, else a few."""
-    return slots or 4
-
-
 # The probe's question: short, and its answer a few dozen tokens, enough to time.
 PROMPT = (
     'Name eight things found in a kitchen. Reply with one JSON object: {"words": ["...", "..."]}'

@@ -168,6 +168,20 @@ def _owners_and_fingerprints(db: Tables) -> None:
     db["deliveries"].add_column("fingerprint", str, not_null_default="")
 
 
+def _endpoints(db: Tables) -> None:
+    # What a model server turned out to take, so the next run starts right.
+    db["endpoints"].create(
+        {
+            "endpoint": str,  # the base URL
+            "model": str,
+            "structured_output": str,  # the step of the ladder it answers on
+            "concurrency": int,  # the most calls at once it kept pace with (0: unknown)
+            "updated_at": str,
+        },
+        pk=("endpoint", "model"),
+    )
+
+
 STEPS = (
     ("0001_history", _history),
     ("0002_deliveries", _deliveries),
@@ -176,6 +190,7 @@ STEPS = (
     ("0005_notices", _notices),
     ("0006_search", _search),
     ("0007_owners_and_fingerprints", _owners_and_fingerprints),
+    ("0008_endpoints", _endpoints),
 )
 
 

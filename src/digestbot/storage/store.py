@@ -1,6 +1,6 @@
 """The history as the bot uses it: one database, opened for writing, and its parts by
 concern behind one facade (digests, runs, the analysis cache, the delivery ledger and
-notices, claims, reports, search)."""
+notices, claims, reports, search, what model servers take)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from digestbot.storage.base import Database, no_history, storage_error, uri_path
 from digestbot.storage.cache import AnalysisCache
 from digestbot.storage.claims import Claims
 from digestbot.storage.digests import Digests
+from digestbot.storage.endpoints import Endpoints
 from digestbot.storage.ledger import Ledger, Notices
 from digestbot.storage.reports import Reports
 from digestbot.storage.runs import Runs
@@ -29,6 +30,7 @@ class Store:
         self.claims = Claims(db)
         self.reports = Reports(db)
         self.search = Search(db)
+        self.endpoints = Endpoints(db)
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,79 @@
+"""The LLM side of a run, assembled: the endpoint's client, what the server is known to
+take (its context window and slots as it says them, and what earlier runs learned of it),
+and the Analyst over them. Imported only when an API key is set."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from openai import AsyncOpenAI
+
+from digestbot.config.loader import Config
+from digestbot.core.analyse import Analyst, Pricing
+from digestbot.core.errors import LLMUnavailable
+from digestbot.core.limiter import ConcurrencyLimit
+from digestbot.llm.openai_chat import STRICT, OpenAIChat
+from digestbot.llm.pacing import MAX_CONCURRENCY, OPENAI_URL, starting_concurrency
+from digestbot.llm.probe import ServerFacts, server_facts
+from digestbot.llm.prompts import PromptTemplate
+from digestbot.storage.store import Store
+
+FACTS_TIMEOUT = 5.0
+
+
+async def known_facts(base_url: str, key: str, model: str) -> ServerFacts:
+    try:
+        return await server_facts(base_url, key, model=model, timeout=FACTS_TIMEOUT)
+    except LLMUnavailable:  # the calls themselves will say what is wrong, in their place
+        return ServerFacts(server="unknown", models=(), context_tokens=None, slots=None)
+
+
+@asynccontextmanager
+async def open_analyst(
+    config: Config, store: Store, prompts: tuple[PromptTemplate, PromptTemplate]
+) -> AsyncIterator[Analyst]:
+    s, key = config.settings.llm, config.secrets.openai_api_key
+    assert key is not None
+    endpoint = config.llm_base_url or OPENAI_URL
+    learned = store.endpoints.get(endpoint, s.model) or {}
+    facts = await known_facts(endpoint, key.get_secret_value(), s.model)
+    adaptive = s.concurrency == "auto"
+    start = (
+        starting_concurrency(endpoint, facts.slots, learned.get("concurrency"))
+        if adaptive
+        else int(s.concurrency)
+    )
+    limit = ConcurrencyLimit(start, cap=MAX_CONCURRENCY, adaptive=adaptive)
+
+    def remember_level(level: str) -> None:
+        store.endpoints.remember(endpoint, s.model, structured_output=level)
+
+    async with AsyncOpenAI(
+        api_key=key.get_secret_value(),
+        base_url=config.llm_base_url,
+        timeout=s.timeout_seconds,  # the longest wait for the next bytes of a streamed reply
+        max_retries=0,  # retried in OpenAIChat, where every request is counted
+    ) as client:
+        llm = OpenAIChat(
+            client,
+            s.model,
+            structured_output=s.structured_output,
+            start_at=learned.get("structured_output") or STRICT,
+            remember=remember_level,
+            temperature=s.temperature,
+            max_output_tokens=s.max_output_tokens,
+            max_retries=s.max_retries,
+        )
+        yield Analyst(
+            llm,
+            store.cache,
+            *prompts,
+            limit=limit,
+            source_budget_tokens=s.source_budget_tokens,
+            pricing=Pricing(s.price_input_per_mtok, s.price_output_per_mtok),
+            context_tokens=s.context_tokens or facts.context_tokens,
+            max_output_tokens=s.max_output_tokens,
+        )
+    if adaptive and limit.limit != start:
+        store.endpoints.remember(endpoint, s.model, concurrency=limit.limit)
