@@ -123,6 +123,19 @@ async def test_every_5xx_is_retried_on_both_platforms_with_no_copy_twice(
     assert [len(slack_api.copies(c)) for c in SLACK_CHANNELS] == [slack_parts] * 2
 
 
+async def test_a_slack_5xx_that_is_not_json_is_named_by_its_status(
+    make_config: ConfigFactory, slack_api: FakeSlack
+) -> None:
+    """A proxy's HTML page on a 503: slack_sdk keeps the body as text."""
+    app = await generate(make_config(slack=slack_api))
+    slack_api.fail("/api/chat.postMessage", *[Fault(503, b"<html>down</html>")] * 100)
+    (result,) = await app.publish(DAY)
+    assert len(result.problems) == 2 and result.retry
+    for problem in result.problems:
+        assert "HTTP 503" in problem and "unexpected" not in problem
+        assert problem.endswith("(to be tried again)")
+
+
 async def test_a_permanent_refusal_is_not_retried_and_the_others_are_served(
     make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
 ) -> None:

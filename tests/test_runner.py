@@ -313,14 +313,47 @@ async def test_a_day_whose_collection_failed_is_tried_again_within_the_day(
 async def test_the_bot_logs_in_to_discord_once_and_delivers_on_that_session(
     make_config: ConfigFactory, discord_api: FakeDiscord, tmp_path: Path
 ) -> None:
-    config = make_config(discord=discord_api, schedule={"time": "00:00"})
+    app = discord_bot(make_config, discord_api)
+    await run_until(app, lambda: asyncio.sleep(0, result=run_finished(tmp_path)))
+    assert all(discord_api.copies(c) for c in DISCORD_CHANNELS)
+    assert len(discord_api.seen("/api/v10/users/@me")) == 1  # one login, shared
+
+
+def discord_bot(make_config: ConfigFactory, discord_api: FakeDiscord, **sections) -> App:
+    """A bot on Discord only, the fake Gateway included, whose day is due now."""
+    config = make_config(discord=discord_api, schedule={"time": "00:00", **sections})
     Path(config.path).write_text(
         Path(config.path)
         .read_text()
         .replace("[discord]", f'[discord]\ngateway_url = "{discord_api.gateway.url}"')
     )
     now = datetime.now(UTC)
-    app = App(loader.load(config.path, env_file=None), clock=lambda: now)
+    return App(loader.load(config.path, env_file=None), clock=lambda: now)
+
+
+async def test_a_gateway_that_refuses_while_the_day_goes_out_holds_back_no_channel(
+    make_config: ConfigFactory, discord_api: FakeDiscord, llm: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Each refused connection closes its client: the deliveries must not be lent one."""
+    discord_api.gateway.refuse(50)
+    llm.latency = 1.5  # the day goes out after the first refusals
+    app = discord_bot(make_config, discord_api)
     await run_until(app, lambda: asyncio.sleep(0, result=run_finished(tmp_path)))
     assert all(discord_api.copies(c) for c in DISCORD_CHANNELS)
-    assert len(discord_api.seen("/api/v10/users/@me")) == 1  # one login, shared
+    with open_store(str(tmp_path / "history.db")) as store:
+        assert store.reports.last_run()["status"] == "ok"
+
+
+async def test_a_channel_that_failed_for_a_while_is_served_again_within_the_day(
+    make_config: ConfigFactory, discord_api: FakeDiscord, tmp_path: Path
+) -> None:
+    slow = DISCORD_CHANNELS[0]
+    discord_api.fail(f"/api/v10/channels/{slow}/messages", *[Fault(503, b"")] * 4)
+    app = discord_bot(make_config, discord_api, retry_seconds=1)
+
+    async def served() -> bool:
+        whole = len(discord_api.copies(DISCORD_CHANNELS[1]))
+        return whole > 0 and len(discord_api.copies(slow)) == whole
+
+    await run_until(app, served)
+    assert len(discord_api.seen(f"/api/v10/channels/{slow}/messages")) > 4  # tried again

@@ -25,7 +25,7 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential, wait_rando
 
 from digestbot.app.wiring import Wiring
 from digestbot.chat.discord.client import DiscordPlatform, build_bot
-from digestbot.chat.slack.app import SlackPlatform, build_app, slack_client
+from digestbot.chat.slack.app import SlackPlatform, build_app, slack_client, slack_error
 from digestbot.core.ports import DigestCommands
 
 log = logging.getLogger("digestbot")
@@ -100,11 +100,16 @@ def discord_connection(
                 raise Disconnected(
                     f"the Discord Gateway closed the connection ({exc.code})"
                 ) from exc
-            except Exception as exc:  # discord.py crashes on a failed first connection
+            except Exception as exc:
+                # discord.py crashes (AttributeError) on a failed first connection, while
+                # handling the real failure: name that one.
+                real = exc.__context__ if isinstance(exc, AttributeError) else exc
                 raise Disconnected(
-                    f"cannot connect to the Discord Gateway ({_describe(exc)})"
+                    f"cannot connect to the Discord Gateway ({_describe(real or exc)})"
                 ) from exc
         finally:
+            if platform is not None:
+                wiring.unshare("discord", platform)  # closed below: deliveries open their own
             await close_quietly(client.close)
 
     return connect
@@ -133,7 +138,7 @@ def slack_connection(
                     handler.client.wss_uri = opened["url"]
                     await handler.connect_async()
             except SlackApiError as exc:
-                error = exc.response.get("error", "") or f"HTTP {exc.response.status_code}"
+                error = slack_error(exc)
                 raise Disconnected(
                     f"Slack refused the app-level token ({error}): check SLACK_APP_TOKEN"
                     if error in ("invalid_auth", "not_authed", "not_allowed_token_type")

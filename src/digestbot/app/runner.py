@@ -72,6 +72,7 @@ class BotRunner:
                 clock=self._clock,
                 events=settings.predictions.events,
                 draw_chart=draw_if_available,
+                today=lambda: self._schedule.digest_day(self._clock()),
             )
             async with AsyncExitStack() as sessions:
                 await sessions.enter_async_context(wiring.kept_sessions())
@@ -156,20 +157,27 @@ class BotRunner:
             outcome = await self.app.generate(day, post=True)
         except SourceError as exc:
             every = self.app.settings.schedule.retry_seconds
-            grace = timedelta(seconds=self.app.settings.schedule.misfire_grace_seconds)
-            until = self._retry_until.setdefault(day, self._clock() + grace)
-            retry = self._clock() + timedelta(seconds=every) <= until
-            local = until.astimezone(self._schedule.timezone)
+            until = self._retry_deadline(day).astimezone(self._schedule.timezone)
             return [
                 f"no digest was made: {exc}. It is tried again every {every:g} s until "
-                f"{local:%H:%M %Z}; `digestbot generate` makes it by hand."
-            ], retry
+                f"{until:%H:%M %Z}; `digestbot generate` makes it by hand."
+            ], self._may_retry(day)
         except DigestbotError as exc:
             return [f"no digest was made: {exc}"], False
         except Exception as exc:
             log.exception("the daily run for %s failed", day)
             return [f"the daily run failed unexpectedly ({exc!r}); the log has the details."], False
-        return list(outcome.problems), False
+        # A channel or platform that failed in a way that may pass is tried again too.
+        return list(outcome.problems), outcome.retry and self._may_retry(day)
+
+    def _retry_deadline(self, day: date) -> datetime:
+        """Tries of a day go on until misfire_grace_seconds after its first failure."""
+        grace = timedelta(seconds=self.app.settings.schedule.misfire_grace_seconds)
+        return self._retry_until.setdefault(day, self._clock() + grace)
+
+    def _may_retry(self, day: date) -> bool:
+        every = timedelta(seconds=self.app.settings.schedule.retry_seconds)
+        return self._clock() + every <= self._retry_deadline(day)
 
     async def settled(self) -> None:
         """Wait until no digest job is running (the catch-up at start, a scheduled run)."""

@@ -32,8 +32,15 @@ def register(commands: Commands) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    import asyncio
     import signal
+
+    # A stop asked for while the bot is still starting (importing takes a moment) is
+    # kept, and honoured as soon as the loop runs: the same clean stop, exit code 0.
+    early: list[int] = []
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda number, _: early.append(number))
+
+    import asyncio
 
     from digestbot.app.digests import App
     from digestbot.app.runner import BotRunner
@@ -47,6 +54,8 @@ def run_command(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signal_number, stop.set)
+        if early:
+            stop.set()
         await BotRunner(app).run(stop)
         _leave_blocked_threads()
 

@@ -116,6 +116,7 @@ class DigestService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         events: Sequence[str] = (),
         draw_chart: Callable[[PredictionSeries], bytes | None] | None = None,
+        today: Callable[[], date] | None = None,
     ) -> None:
         self._history = history
         self._make_digest = make_digest
@@ -124,6 +125,8 @@ class DigestService:
         self._clock = clock
         self._events = tuple(events)
         self._draw_chart = draw_chart
+        # The digest's day: the schedule's local date under `run`, else the UTC date.
+        self._today = today or (lambda: self._clock().astimezone(UTC).date())
 
     async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
         try:
@@ -152,8 +155,7 @@ class DigestService:
         return Reply(digest=digest, topic=request.topic, public=request.public)
 
     async def _digest(self, request: DigestRequest) -> Digest:
-        now = self._clock()
-        today = now.astimezone(UTC).date()
+        now, today = self._clock(), self._today()
         day = _parse_day(request.day) if request.day else today
         if request.force and not request.is_admin:
             raise CommandError("Only admins can make a digest again (force).")

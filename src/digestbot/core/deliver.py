@@ -72,10 +72,11 @@ def summarise(platform: str, results: Sequence[ChannelResult]) -> Published:
     )  # fmt: skip
     problems = tuple(
         r.error + (" (skipped; fix it and run `digestbot publish`)" if r.permanent
-                   else " (will be retried on the next run)")
+                   else " (to be tried again)")
         for r in failed
     )  # fmt: skip
-    return Published(summary, problems, delivered=len(failed) < len(results))
+    retry = any(not r.permanent for r in failed)
+    return Published(summary, problems, delivered=len(failed) < len(results), retry=retry)
 
 
 DELIVERY_STALE_AFTER = timedelta(minutes=30)
@@ -126,7 +127,10 @@ class ChatPublisher:
                 deliverer = Deliverer(platform, self._ledger, self._concurrency, self._pace)
                 results = await deliverer.deliver(digest, self._channels)
         except DeliveryError as exc:  # the platform could not be opened at all
-            return Published(f"{self.name}: not delivered", (str(exc),), delivered=False)
+            return Published(
+                f"{self.name}: not delivered", (str(exc),), delivered=False,
+                retry=not exc.permanent,
+            )  # fmt: skip
         finally:
             self._claims.release(key, self._owner)
         return summarise(self.name, results)

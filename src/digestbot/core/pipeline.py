@@ -82,6 +82,11 @@ class Outcome:
         return self.digest.problems + delivery
 
     @property
+    def retry(self) -> bool:
+        """Whether a delivery failed in a way that may pass: worth another try later."""
+        return any(p.retry for p in self.published)
+
+    @property
     def status(self) -> str:
         if self.published and not any(p.delivered for p in self.published):
             return RunStatus.FAILED

@@ -29,6 +29,7 @@ class Published:
     summary: str  # where the digest went, in a line
     problems: tuple[str, ...] = ()  # what failed, each with what to do
     delivered: bool = True  # False: it reached none of this publisher's places
+    retry: bool = False  # a failure that may pass: worth another try later
 
     @property
     def complete(self) -> bool:

@@ -71,9 +71,17 @@ def slack_client(token: str, base_url: str) -> AsyncWebClient:
     )
 
 
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code, or the HTTP status when the body was not Slack's JSON (a proxy's
+    or a load balancer's page on a 5xx)."""
+    data = exc.response.data
+    error = data.get("error", "") if isinstance(data, dict) else ""
+    return str(error) or f"HTTP {exc.response.status_code}"
+
+
 def _failure(channel: str, exc: Exception) -> DeliveryError:
     if isinstance(exc, SlackApiError):
-        error = str(exc.response.get("error", "")) or f"HTTP {exc.response.status_code}"
+        error = slack_error(exc)
         if error in PERMANENT:
             return DeliveryError(
                 f"Slack channel {channel}: {PERMANENT[error]} ({error})", permanent=True
@@ -124,7 +132,7 @@ class SlackPlatform:
                 channel=channel, ts=message_id, text=message.text, blocks=list(message.blocks)
             )
         except SlackApiError as exc:
-            if exc.response.get("error") == "message_not_found":
+            if slack_error(exc) == "message_not_found":
                 return False
             raise _failure(channel, exc) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -135,7 +143,7 @@ class SlackPlatform:
         try:
             await self._client.chat_delete(channel=channel, ts=message_id)
         except SlackApiError as exc:
-            if exc.response.get("error") != "message_not_found":
+            if slack_error(exc) != "message_not_found":
                 raise _failure(channel, exc) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _failure(channel, exc) from exc
