@@ -1,41 +1,106 @@
-"""A fake OpenAI-compatible chat completions endpoint that answers our prompts in kind.
+"""A fake OpenAI-compatible chat completions endpoint that answers our prompts in kind,
+and behaves, when asked, like the model servers people run at home.
 
 It reads what a real model would: the requested response format, the topic title and
-the listed events in the prompt. `latency` delays every answer; `script()` sets how the
-next answers to prompts holding some text go wrong ("malformed", "refusal", "blank",
-"truncated"); `strict_schemas` False makes it reject json_schema as local servers do.
+the listed events in the prompt. Every argument is an attribute too, read per request.
+
+- Work: `latency` + `service_time` seconds a request (spread over a stream's chunks).
+  `slots` None computes everything at once; N computes N at a time and queues the rest,
+  first come first served. A client that leaves stops its stream at once; otherwise
+  `on_disconnect` says: "finish" (llama-cpp-python: work under way goes on to its end,
+  queued work is dropped unstarted), "finish_all" (older llama.cpp: queued work is done
+  too), "cancel" (llama-server today: stopped at once). Counters: `in_flight`, `max_in_flight` (at work),
+  `queued`, `max_queued`, `served` (answered in full), `abandoned` (its client left
+  first), of those `cancelled` (stopped mid-work) and `skipped` (dropped from the queue),
+  `busy_seconds`, `wasted_seconds` (slot time spent for clients that had left),
+  `tokens_computed` (prompt and completion tokens of all work done, heard or not).
+- Schemas: `strict_schemas` False refuses json_schema with a 400; `schema_refusal` (500,
+  400) with that status and the real server's body naming response_format. A schema that
+  constrains the output (json_schema; json_object with `schema` as llama.cpp takes it;
+  Ollama's `format`; vLLM's `guided_json`) gets an answer fitted to it and never an echo.
+  JSON mode without one echoes the schema: `echo_schema` N the next N times (counting
+  down), a float below 1 that share of replies; `echo_style` "stuffed" (the answer inside
+  {"type": "object", "properties": ...}, as Qwen2.5 0.5B does) or "verbatim" (the
+  prompt's last JSON object).
+- Tokens are characters // 4. `context_tokens` (n_ctx): a prompt of n_ctx or more gets
+  the server's error (a llama-cpp-python stream ends empty and the connection's next
+  request is reset; Ollama cuts the prompt unasked); a reply stops with finish_reason
+  "length" at the room left or at max_tokens.
+- `stream: true`: SSE chunks, and a usage chunk for stream_options.include_usage (except
+  on llama-cpp-python, which never sends one).
+- `model`: what GET /v1/models lists. Replies name `served_model` if set, else llama-server
+  its own `model`, the others the model asked for. `api_key` None takes any key.
+- `flavour`: "openai"; "llama.cpp" (llama-server: GET /props, /health, /slots); "ollama"
+  (GET /api/tags, POST /api/show); "llama-cpp-python" (../shared/tools/local-llm; see
+  `llama_cpp_python()`): only /v1/models, which waits for a slot, and a stream's headers
+  come before its slot, with a ping every `ping_seconds`.
+- `script(text, *kinds)`: the next replies to prompts holding `text` go "good",
+  "malformed", "refusal", "blank", "truncated" (cut, "length") or "echo".
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import threading
-import time
 from collections import deque
 from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import llm_server as ls
 from tests.fakes.server import FakeServer, json_response
 
 
-class FakeOpenAI(FakeServer):
-    def __init__(self, latency: float = 0.0, strict_schemas: bool = True) -> None:
-        self.latency = latency
-        self.strict_schemas = strict_schemas
+class FakeOpenAI(ls.LocalServing, FakeServer):
+    def __init__(
+        self,
+        latency: float = 0.0,
+        strict_schemas: bool = True,
+        *,
+        slots: int | None = None,
+        service_time: float = 0.0,
+        on_disconnect: str = "finish",
+        schema_refusal: int | None = None,
+        echo_schema: float = 0,
+        echo_style: str = "stuffed",
+        context_tokens: int | None = None,
+        model: str = "test-model",
+        served_model: str | None = None,
+        flavour: str = "openai",
+        api_key: str | None = "test-key",
+        ping_seconds: float = 15.0,
+    ) -> None:
+        assert flavour in ls.FLAVOURS and on_disconnect in ("finish", "finish_all", "cancel")
+        self.latency, self.service_time, self.slots = latency, service_time, slots
+        self.on_disconnect, self.ping_seconds = on_disconnect, ping_seconds
+        self.strict_schemas, self.schema_refusal = strict_schemas, schema_refusal
+        self.echo_schema, self.echo_style = echo_schema, echo_style
+        self.context_tokens, self.model, self.served_model = context_tokens, model, served_model
+        self.flavour, self.api_key = flavour, api_key
         self._scripts: dict[str, deque[str]] = {}
-        self.in_flight = 0
-        self.max_in_flight = 0
         self._count_lock = threading.Lock()
+        self._json_replies = 0
+        self._init_serving()
         super().__init__()
+
+    @classmethod
+    def llama_cpp_python(cls, **overrides: Any) -> FakeOpenAI:
+        """What ../shared/tools/local-llm runs: one slot, 500 on a strict schema, 4096
+        tokens of context, any key."""
+        return cls(**{"flavour": "llama-cpp-python", "slots": 1, "schema_refusal": 500,
+                      "context_tokens": 4096, "api_key": None, **overrides})  # fmt: skip
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._complete)
+        app.router.add_get("/v1/models", self._models)
+        for path in ("/props", "/health", "/slots", "/api/tags"):
+            app.router.add_get(path, self._info)
+        app.router.add_post("/api/show", self._info)
 
     def script(self, prompt_text: str, *kinds: str) -> None:
-        self._scripts.setdefault(prompt_text, deque()).extend(kinds)
+        with self._count_lock:
+            self._scripts.setdefault(prompt_text, deque()).extend(kinds)
 
     def _scripted(self, prompt: str) -> str:
         with self._count_lock:
@@ -48,72 +113,100 @@ class FakeOpenAI(FakeServer):
     def completions(self) -> list[Any]:
         return [r.json() for r in self.seen("/v1/chat/completions")]
 
-    async def _complete(self, request: web.Request) -> web.Response:
-        if request.headers.get("Authorization", "") != "Bearer test-key":
-            return json_response(
-                {
-                    "error": {
-                        "message": "Incorrect API key",
-                        "type": "invalid_request_error",
-                        "code": "invalid_api_key",
-                    }
-                },
-                status=401,
-            )
+    def _denied(self, request: web.Request) -> web.Response | None:
+        if self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}":
+            return None
+        error = {"message": "Incorrect API key", "type": "invalid_request_error"}
+        return json_response({"error": error | {"code": "invalid_api_key"}}, status=401)
+
+    async def _complete(self, request: web.Request) -> web.StreamResponse:
+        if self._closed(request):
+            return web.Response(status=499)
+        if denied := self._denied(request):
+            return denied
         payload = await request.json()
-        response_format = payload.get("response_format", {})
-        if response_format.get("type") == "json_schema" and not self.strict_schemas:
-            return json_response(
-                {
-                    "error": {
-                        "message": "response_format json_schema is not supported",
-                        "type": "invalid_request_error",
-                    }
-                },
-                status=400,
-            )
-        with self._count_lock:
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            await asyncio.sleep(self.latency)
-        finally:
-            with self._count_lock:
-                self.in_flight -= 1
-        prompt = "\n".join(m["content"] for m in payload["messages"])
+        if (payload.get("response_format") or {}).get("type") == "json_schema":
+            if self.schema_refusal:
+                return ls.schema_refused(self.schema_refusal)
+            if not self.strict_schemas:
+                message = "response_format json_schema is not supported"
+                error = {"message": message, "type": "invalid_request_error"}
+                return json_response({"error": error}, status=400)
+        prompt = "\n".join(_text(m.get("content")) for m in payload["messages"])
+        return await self._serve(request, payload, self._reply(payload, prompt))
+
+    def _reply(self, payload: dict[str, Any], prompt: str) -> ls.Reply:
         kind = self._scripted(prompt)
-        content: str | None = self._answer(prompt)
+        schema = constraint(payload)
+        answer = json.loads(self._answer(prompt))
+        if schema is not None:
+            answer = conform(answer, schema)
+        content: str | None = json.dumps(answer, ensure_ascii=False)
         finish, refusal = "stop", None
-        if kind == "malformed":
+        json_mode = (payload.get("response_format") or {}).get("type") == "json_object"
+        free = schema is None and (json_mode or payload.get("format") == "json")
+        if schema is None and (kind == "echo" or (kind == "good" and free and self._echo_due())):
+            content = echo(answer, prompt, self.echo_style)
+        elif kind == "malformed":
             content = '{"benefits": "unfinished'
         elif kind == "blank":
             content = json.dumps({"benefits": " ", "ramifications": ""})
         elif kind == "refusal":
             content, refusal = None, "I can't help with that."
         elif kind == "truncated":
-            finish = "length"
-        prompt_tokens = len(prompt) // 4
-        return json_response(
-            {
-                "id": f"chatcmpl-{time.monotonic_ns()}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": payload["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content, "refusal": refusal},
-                        "finish_reason": finish,
-                        "logprobs": None,
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": 120,
-                    "total_tokens": prompt_tokens + 120,
-                },
-            }
-        )
+            content, finish = content[: len(content) // 2], "length"
+        prompt_tokens, n_ctx = len(prompt) // 4, self.context_tokens
+        if n_ctx and self.flavour == "ollama":  # Ollama cuts the prompt to fit, unasked
+            prompt_tokens = min(prompt_tokens, n_ctx // 2)
+        completion_tokens = max(1, len(content or refusal or "") // 4)
+        limits = [payload.get("max_completion_tokens") or payload.get("max_tokens") or 0]
+        limits.append(max(1, n_ctx - prompt_tokens) if n_ctx else 0)
+        limit = min((n for n in limits if n > 0), default=0)
+        if content is not None and limit and completion_tokens > limit:
+            content, completion_tokens, finish = content[: limit * 4], limit, "length"
+        asked = payload.get("model") or self.model
+        model = self.served_model or (self.model if self.flavour == "llama.cpp" else asked)
+        return ls.Reply(content, refusal, finish, prompt_tokens, completion_tokens, model)
+
+    def _echo_due(self) -> bool:
+        self._json_replies += 1
+        share, n = self.echo_schema, self._json_replies
+        if isinstance(share, float) and 0 < share < 1:
+            return int(n * share) > int((n - 1) * share)
+        if share >= 1:
+            self.echo_schema = share - 1
+            return True
+        return False
+
+    async def _models(self, request: web.Request) -> web.Response:
+        if denied := self._denied(request):
+            return denied
+        entry: dict[str, Any] = {"id": self.model, "object": "model", "created": 1700000000}
+        if self.flavour == "llama.cpp":
+            info = ls.llama_server_info("/v1/models", self.model, self.context_tokens, 1, 0)
+            return json_response(info)
+        if self.flavour == "llama-cpp-python":  # it waits for the slot like a completion
+
+            async def left() -> bool:
+                return ls.gone(request)
+
+            if await self._slots.acquire(self.slots, left, True):
+                self._slots.release(self.slots)
+            entry = {"id": self.model, "object": "model", "owned_by": "me", "permissions": []}
+        else:
+            entry["owned_by"] = "library" if self.flavour == "ollama" else "organization-owner"
+        return json_response({"object": "list", "data": [entry]})
+
+    async def _info(self, request: web.Request) -> web.Response:
+        """llama.cpp's /props, /health and /slots; Ollama's /api/tags and /api/show."""
+        path, n_ctx = request.path, self.context_tokens
+        if self.flavour == "llama.cpp" and not path.startswith("/api/"):
+            info = ls.llama_server_info(path, self.model, n_ctx, self.slots, self.in_flight)
+            return json_response(info)
+        if self.flavour == "ollama" and path.startswith("/api/"):
+            asked = json.loads(await request.text() or "{}").get("model", "")
+            return ls.ollama_info(path, self.model, n_ctx, asked)
+        return ls.not_found(self.flavour)
 
     @staticmethod
     def _answer(prompt: str) -> str:
@@ -138,3 +231,63 @@ class FakeOpenAI(FakeServer):
             },
             ensure_ascii=False,
         )
+
+
+def _text(content: Any) -> str:
+    """A message's text, a string or a list of content parts."""
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content or ""
+
+
+def constraint(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema the server constrains its output to, wherever the request put it."""
+    response_format = payload.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        return (response_format.get("json_schema") or {}).get("schema") or {"type": "object"}
+    schema = response_format.get("schema") if response_format.get("type") == "json_object" else None
+    vllm = payload.get("guided_json") or (payload.get("structured_outputs") or {}).get("json")
+    for found in (schema, payload.get("format"), vllm):
+        if isinstance(found, str) and found.strip().startswith("{"):
+            found = json.loads(found)
+        if isinstance(found, dict):
+            return found
+    return None
+
+
+def conform(value: Any, schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
+    """`value` made to fit `schema`, as grammar-constrained decoding would make it."""
+    defs = schema.get("$defs", {}) if defs is None else defs
+    if "$ref" in schema:
+        schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if options := schema.get("anyOf") or schema.get("oneOf"):
+        schema = next((o for o in options if o.get("type") != "null"), options[0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if "enum" in schema:
+        return value if value in schema["enum"] else schema["enum"][0]
+    if kind == "object" or "properties" in schema:
+        given = value if isinstance(value, dict) else {}
+        return {k: conform(given.get(k), s, defs) for k, s in schema.get("properties", {}).items()}
+    if kind == "array":
+        items = value if isinstance(value, list) else []
+        return [conform(item, schema.get("items", {}), defs) for item in items]
+    fits = {"string": str, "number": int | float, "integer": int, "boolean": bool}.get(kind or "")
+    if fits is None or (isinstance(value, fits) and (kind == "boolean") == isinstance(value, bool)):
+        return value
+    return {"string": "text", "boolean": True}.get(kind or "", 1)
+
+
+def echo(answer: dict[str, Any], prompt: str, style: str) -> str:
+    """A small model's echo of the schema it was shown."""
+    decoder, shown, at = json.JSONDecoder(), None, prompt.find("{")
+    while style == "verbatim" and at >= 0:
+        try:
+            shown, end = decoder.raw_decode(prompt, at)
+        except ValueError:
+            end = at + 1
+        at = prompt.find("{", end)
+    if shown is not None:
+        return json.dumps(shown, ensure_ascii=False)
+    return json.dumps({"type": "object", "properties": answer}, ensure_ascii=False)
