@@ -126,7 +126,9 @@ async def test_a_stream_whose_client_leaves_is_cancelled_and_frees_its_slot() ->
 
 
 async def test_a_llama_cpp_python_stream_answers_at_once_and_pings_while_queued() -> None:
-    with FakeOpenAI.llama_cpp_python(service_time=0.6, ping_seconds=0.05) as fake:
+    with FakeOpenAI.llama_cpp_python(
+        service_time=0.6, ping_seconds=0.05, drops_busy_streams=False
+    ) as fake:
         async with client(fake) as llm, client(fake, timeout=0.3) as streaming:
             busy = asyncio.create_task(llm.chat.completions.create(model="m", messages=TOPIC))
             await until(lambda: fake.in_flight == 1)
@@ -135,6 +137,18 @@ async def test_a_llama_cpp_python_stream_answers_at_once_and_pings_while_queued(
             got = [chunk async for chunk in stream]  # waits longer than its read timeout
             assert got[-1].choices[0].finish_reason == "stop" and fake.served == 2
             await busy
+
+
+async def test_a_llama_cpp_python_stream_that_finds_the_slot_busy_ends_unfinished() -> None:
+    with FakeOpenAI.llama_cpp_python(service_time=0.6) as fake:
+        async with client(fake) as llm, client(fake) as streaming:
+            busy = asyncio.create_task(llm.chat.completions.create(model="m", messages=TOPIC))
+            await until(lambda: fake.in_flight == 1)
+            stream = await streaming.chat.completions.create(model="m", messages=TOPIC, stream=True)
+            got = [chunk async for chunk in stream]
+            assert [c.choices[0].finish_reason for c in got] == [None] and fake.dropped == 1
+            await busy
+        assert fake.served == 1
 
 
 async def test_a_strict_schema_refused_with_the_real_servers_body() -> None:

@@ -102,3 +102,8 @@ async def test_no_more_than_the_limit_run_at_once() -> None:
 
     await asyncio.gather(*(call() for _ in range(10)))
     assert peak == 2
+
+
+def test_the_example_shape_sent_back_is_no_answer() -> None:
+    with pytest.raises(EchoedSchema, match="repeated the example"):
+        parse_reply('{"benefits": "...", "ramifications": "real words"}', SCHEMA)

@@ -91,12 +91,14 @@ class LocalServing:
     flavour: str
     context_tokens: int | None
     ping_seconds: float
+    drops_busy_streams: bool
 
     def _init_serving(self) -> None:
         self._slots = Slots()
         self._broken: set[Any] = set()  # connections closed at their next request
         self.in_flight = self.max_in_flight = 0
         self.served = self.abandoned = self.cancelled = self.skipped = self.tokens_computed = 0
+        self.dropped = 0
         self.busy_seconds = self.wasted_seconds = 0.0
 
     @property
@@ -131,6 +133,13 @@ class LocalServing:
                     await response.write(f": ping - {datetime.now(UTC)}\n\n".encode())
             return gone(request)
 
+        if early and self.drops_busy_streams and self.slots and self._slots.busy >= self.slots:
+            self.dropped += 1  # ended after its first chunk, unfinished
+            chunk = _Chunks(f"chatcmpl-{uuid.uuid4()}", reply.model, True)
+            with contextlib.suppress(ConnectionError):
+                await response.write(chunk(delta={"role": "assistant"}))
+                await response.write_eof()
+            return response
         drop = stream or self.on_disconnect != "finish_all"
         if not await self._slots.acquire(self.slots, left, drop):
             self.abandoned, self.skipped = self.abandoned + 1, self.skipped + 1

@@ -33,7 +33,9 @@ the listed events in the prompt. Every argument is an attribute too, read per re
 - `flavour`: "openai"; "llama.cpp" (llama-server: GET /props, /health, /slots); "ollama"
   (GET /api/tags, POST /api/show); "llama-cpp-python" (../shared/tools/local-llm; see
   `llama_cpp_python()`): only /v1/models, which waits for a slot, and a stream's headers
-  come before its slot, with a ping every `ping_seconds`.
+  come before its slot, with a ping every `ping_seconds`; with `drops_busy_streams` (as
+  the real one did with schema-constrained streams, seen by hand) a stream that arrives
+  while the slot is busy ends after its first chunk, with no finish_reason (`dropped`).
 - `script(text, *kinds)`: the next replies to prompts holding `text` go "good",
   "malformed", "refusal", "blank", "truncated" (cut, "length") or "echo".
 """
@@ -70,10 +72,12 @@ class FakeOpenAI(ls.LocalServing, FakeServer):
         flavour: str = "openai",
         api_key: str | None = "test-key",
         ping_seconds: float = 15.0,
+        drops_busy_streams: bool = False,
     ) -> None:
         assert flavour in ls.FLAVOURS and on_disconnect in ("finish", "finish_all", "cancel")
         self.latency, self.service_time, self.slots = latency, service_time, slots
         self.on_disconnect, self.ping_seconds = on_disconnect, ping_seconds
+        self.drops_busy_streams = drops_busy_streams
         self.strict_schemas, self.schema_refusal = strict_schemas, schema_refusal
         self.echo_schema, self.echo_style = echo_schema, echo_style
         self.context_tokens, self.model, self.served_model = context_tokens, model, served_model
@@ -89,7 +93,8 @@ class FakeOpenAI(ls.LocalServing, FakeServer):
         """What ../shared/tools/local-llm runs: one slot, 500 on a strict schema, 4096
         tokens of context, any key."""
         return cls(**{"flavour": "llama-cpp-python", "slots": 1, "schema_refusal": 500,
-                      "context_tokens": 4096, "api_key": None, **overrides})  # fmt: skip
+                      "context_tokens": 4096, "api_key": None, "drops_busy_streams": True,
+                      **overrides})  # fmt: skip
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._complete)

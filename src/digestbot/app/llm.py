@@ -44,7 +44,9 @@ async def open_analyst(
         if adaptive
         else int(s.concurrency)
     )
-    limit = ConcurrencyLimit(start, cap=MAX_CONCURRENCY, adaptive=adaptive)
+    limit = ConcurrencyLimit(
+        start, cap=MAX_CONCURRENCY, adaptive=adaptive, ceiling=learned.get("concurrency")
+    )
 
     def remember_level(level: str) -> None:
         store.endpoints.remember(endpoint, s.model, structured_output=level)
@@ -75,5 +77,5 @@ async def open_analyst(
             context_tokens=s.context_tokens or facts.context_tokens,
             max_output_tokens=s.max_output_tokens,
         )
-    if adaptive and limit.limit != start:
+    if limit.learned:  # the most it takes, found the hard way: the next run starts there
         store.endpoints.remember(endpoint, s.model, concurrency=limit.limit)

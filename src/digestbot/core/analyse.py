@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from digestbot.core.errors import LLMError, LLMOutputError, LLMUnavailable
+from digestbot.core.errors import LLMBusy, LLMError, LLMOutputError, LLMUnavailable
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.core.models import Analysis, AnalysisStatus, Prediction, Topic, Usage
 from digestbot.core.ports import LLM, AnalysisCache, Completion, Prompt
@@ -27,6 +27,7 @@ from digestbot.core.text import as_data, one_line
 
 MIN_SOURCE_TOKENS = 50  # less of the source than this is not worth an analysis
 REPAIR_TOKENS = 80  # the repair request's own words
+BUSY_TRIES = 4  # a request dropped as busy is asked again, with fewer at once, this often
 
 
 class _Answer(BaseModel):
@@ -222,6 +223,27 @@ class Analyst:
                 )
         return (tuple(predictions), ""), usage
 
+    async def _complete(
+        self, messages: list[dict[str, str]], kind: str, schema: dict[str, Any]
+    ) -> Completion:
+        """One call within the concurrency limit. A server that drops it as busy lowers
+        the limit, and it is asked again once the fewer calls leave it room."""
+        dropped = 0
+        for _ in range(BUSY_TRIES):
+            try:
+                async with self.limit.slot() as ticket:
+                    completion = await self._llm.complete_json(messages, kind, schema)
+                    self.limit.answered(ticket, completion.waited)
+            except LLMBusy as exc:
+                dropped += exc.requests
+                self.limit.struggled()
+                continue
+            return replace(completion, requests=completion.requests + dropped)
+        raise LLMBusy(
+            f"the server dropped the request {BUSY_TRIES} times as busy, even alone",
+            requests=dropped,
+        )
+
     async def _answer(
         self,
         subject: str,
@@ -243,9 +265,9 @@ class Analyst:
         for attempt in range(2):  # the answer, then one repair try
             reply = ""
             try:
-                async with self.limit.slot() as ticket:
-                    completion = await self._llm.complete_json(messages, kind, schema)
-                    self.limit.answered(ticket, completion.waited)
+                completion = await self._complete(messages, kind, schema)
+            except LLMBusy as exc:
+                return None, usage + Usage(calls=exc.requests), str(exc)
             except LLMOutputError as exc:
                 usage += self._pricing.usage(
                     Completion("", exc.prompt_tokens, exc.completion_tokens, requests=exc.requests)

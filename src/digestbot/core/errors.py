@@ -56,6 +56,11 @@ class LLMUnavailable(LLMError):
     """The endpoint could not be reached or kept failing after the retries."""
 
 
+class LLMBusy(LLMError):
+    """The server dropped the request unanswered (a one-slot server asked twice at once
+    ends the second stream empty): worth asking again with fewer calls at once."""
+
+
 class LLMOutputError(LLMError):
     """The endpoint answered, but not with usable output (malformed, refused, cut off).
 

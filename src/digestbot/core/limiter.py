@@ -30,10 +30,11 @@ class Ticket:
 
 
 class ConcurrencyLimit:
-    def __init__(self, start: int, *, cap: int, adaptive: bool) -> None:
+    def __init__(self, start: int, *, cap: int, adaptive: bool, ceiling: int | None = None) -> None:
+        """`ceiling`: the most an earlier run found the server takes, if it found one."""
         self.limit = max(1, min(start, cap))
         self._cap = cap
-        self._ceiling = cap if adaptive else self.limit
+        self._ceiling = min(cap, ceiling or cap) if adaptive else self.limit
         self._adaptive = adaptive
         self._in_flight = 0
         self._quickest: float | None = None

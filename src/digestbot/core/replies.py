@@ -2,8 +2,8 @@
 
 Small models asked for JSON with a schema in view often answer with the schema itself:
 its "properties", with the values put in place of the property schemas, or the schema
-unchanged. The first is an answer in disguise and is unwrapped; the second is no answer,
-and the repair prompt says so.
+unchanged, or the example shape it was shown. The first is an answer in disguise and is
+unwrapped; the others are no answer, and the repair prompt says so.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ def parse_reply(text: str, schema: dict[str, Any]) -> Any:
     """The reply's JSON value, unwrapped if it echoes `schema`; ValueError if not JSON,
     EchoedSchema if it is only the schema."""
     data = json.loads(_strip_fence(text))
+    if _has_placeholder(data):
+        raise EchoedSchema(
+            'the reply repeated the example ("...") instead of filling it in with the analysis'
+        )
     if not isinstance(data, dict) or not _looks_like_schema(data):
         return data
     properties = data.get("properties")
@@ -35,6 +39,15 @@ def parse_reply(text: str, schema: dict[str, Any]) -> Any:
             "not their types"
         )
     return unwrapped
+
+
+def _has_placeholder(data: Any) -> bool:
+    """Whether the reply still holds the "..." the example shape asked to replace."""
+    if isinstance(data, dict):
+        return any(_has_placeholder(v) for v in data.values())
+    if isinstance(data, list):
+        return any(_has_placeholder(v) for v in data)
+    return isinstance(data, str) and data.strip() in ("...", "…")
 
 
 def _looks_like_schema(data: dict[str, Any]) -> bool:

@@ -32,7 +32,7 @@ from tenacity import (
     wait_random,
 )
 
-from digestbot.core.errors import LLMOutputError, LLMUnavailable
+from digestbot.core.errors import LLMBusy, LLMOutputError, LLMUnavailable
 from digestbot.core.ports import Completion
 from digestbot.llm.probe import refuses_schema
 
@@ -44,7 +44,9 @@ RETRY_WAIT = wait_exponential(multiplier=1, max=20) + wait_random(0, 1)
 
 
 class _SchemaRefused(Exception):
-    """The server will not take this kind of response_format."""
+    """The server will not take this kind of response_format (after `requests`)."""
+
+    requests = 1
 
 
 def _strict(schema: dict[str, Any]) -> dict[str, Any]:
@@ -108,11 +110,14 @@ class OpenAIChat:
     async def complete_json(
         self, messages: Sequence[dict[str, str]], schema_name: str, schema: dict[str, Any]
     ) -> Completion:
+        refused = 0  # requests a refusal cost: counted with the answer
         while True:
             level = self.level
             try:
-                return await self._ask(list(messages), level, schema_name, schema)
+                done = await self._ask(list(messages), level, schema_name, schema)
+                return dataclasses.replace(done, requests=done.requests + refused)
             except _SchemaRefused as exc:
+                refused += exc.requests
                 if self._fixed or level == PLAIN:
                     raise LLMUnavailable(
                         f"the endpoint refused the response format: {exc}"
@@ -155,7 +160,7 @@ class OpenAIChat:
             ):
                 with retrying:
                     spent = await attempt()
-        except LLMOutputError as exc:
+        except (LLMOutputError, LLMBusy, _SchemaRefused) as exc:
             exc.requests = requests
             raise
         except openai.APIStatusError as exc:
@@ -199,6 +204,8 @@ class OpenAIChat:
         except (openai.APIResponseValidationError, ValueError, AttributeError) as exc:
             raise LLMOutputError(f"the endpoint's reply was malformed: {exc}"[:300]) from exc
         text = "".join(parts)
+        if finish is None:  # llama-cpp-python ends a stream it cannot serve now so
+            raise LLMBusy("the server ended the reply before it finished (busy)")
         prompt_tokens = getattr(usage, "prompt_tokens", 0) or _estimate(messages)
         completion_tokens = getattr(usage, "completion_tokens", 0) or len(text) // 4
         tokens = (prompt_tokens, completion_tokens)
