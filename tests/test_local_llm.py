@@ -154,3 +154,13 @@ async def until(condition, seconds: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+async def test_ollama_is_given_the_schema_where_it_constrains_json_mode(
+    make_config: ConfigFactory,
+) -> None:
+    with FakeOpenAI(flavour="ollama", schema_refusal=400, api_key=None) as server:
+        outcome = await make(make_config, server)
+        json_mode = [r for r in server.completions if r["response_format"]["type"] == "json_object"]
+    assert outcome.problems == () and json_mode
+    assert all(r["format"]["properties"] for r in json_mode)  # Ollama's own field

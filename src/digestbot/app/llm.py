@@ -62,6 +62,7 @@ async def open_analyst(
             s.model,
             structured_output=s.structured_output,
             start_at=learned.get("structured_output") or STRICT,
+            server=facts.server,
             remember=remember_level,
             temperature=s.temperature,
             max_output_tokens=s.max_output_tokens,

@@ -93,6 +93,7 @@ class OpenAIChat:
         *,
         structured_output: str = "auto",
         start_at: str = STRICT,
+        server: str = "unknown",
         remember: Callable[[str], None] = lambda level: None,
         temperature: float = 0.7,
         max_output_tokens: int = 700,
@@ -106,6 +107,9 @@ class OpenAIChat:
         self._temperature = temperature
         self._max_tokens = max_output_tokens
         self._attempts = max_retries + 1
+        # Where a server constrains JSON mode to a schema, besides llama.cpp's
+        # response_format.schema: Ollama's `format`, vLLM's guided decoding.
+        self._schema_field = {"ollama": "format", "vllm": "guided_json"}.get(server)
 
     async def complete_json(
         self, messages: Sequence[dict[str, str]], schema_name: str, schema: dict[str, Any]
@@ -130,6 +134,7 @@ class OpenAIChat:
     async def _ask(
         self, messages: list[dict[str, str]], level: str, name: str, schema: dict[str, Any]
     ) -> Completion:
+        extra: dict[str, Any] = {}
         if level == STRICT:
             response_format: dict[str, Any] = {
                 "type": "json_schema",
@@ -139,6 +144,8 @@ class OpenAIChat:
             response_format = {"type": "json_object"}
             if level == CONSTRAINED:  # llama.cpp constrains its output to this schema
                 response_format["schema"] = schema
+                if self._schema_field:
+                    extra = {self._schema_field: schema}
             messages = [
                 *messages,
                 {"role": "system", "content": "Reply with only one JSON object shaped like "
@@ -149,7 +156,7 @@ class OpenAIChat:
         async def attempt() -> Completion:
             nonlocal requests
             requests += 1
-            return await self._stream(messages, response_format, uses_schema=level != PLAIN)
+            return await self._stream(messages, response_format, extra, uses_schema=level != PLAIN)
 
         try:
             async for retrying in AsyncRetrying(
@@ -170,7 +177,12 @@ class OpenAIChat:
         return dataclasses.replace(spent, requests=requests)
 
     async def _stream(
-        self, messages: list[dict[str, str]], response_format: dict[str, Any], *, uses_schema: bool
+        self,
+        messages: list[dict[str, str]],
+        response_format: dict[str, Any],
+        extra: dict[str, Any],
+        *,
+        uses_schema: bool,
     ) -> Completion:
         """One streamed request; closing the stream (on any exit) ends the server's work."""
         started = time.monotonic()
@@ -184,6 +196,7 @@ class OpenAIChat:
                 max_tokens=self._max_tokens,
                 stream=True,
                 stream_options={"include_usage": True},
+                extra_body=extra or None,
             )
         except openai.APIStatusError as exc:
             if uses_schema and refuses_schema(exc.status_code, _body(exc)):
