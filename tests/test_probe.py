@@ -17,7 +17,8 @@ import pytest
 from aiohttp import web
 
 from digestbot.core.errors import LLMUnavailable
-from digestbot.llm.probe import ServerFacts, refuses_schema, server_facts
+from digestbot.llm.probe import refuses_schema
+from digestbot.llm.server_facts import ServerFacts, server_facts
 from tests.conftest import ConfigFactory, run_cli
 from tests.fakes.server import FakeServer, Fault, json_response
 

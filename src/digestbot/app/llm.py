@@ -15,8 +15,8 @@ from digestbot.core.errors import LLMUnavailable
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.llm.openai_chat import STRICT, OpenAIChat
 from digestbot.llm.pacing import MAX_CONCURRENCY, OPENAI_URL, starting_concurrency
-from digestbot.llm.probe import ServerFacts, server_facts
 from digestbot.llm.prompts import PromptTemplate
+from digestbot.llm.server_facts import ServerFacts, server_facts
 from digestbot.storage.store import Store
 
 FACTS_TIMEOUT = 5.0

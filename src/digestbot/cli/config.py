@@ -12,7 +12,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from digestbot.cli.parser import Commands
     from digestbot.config.loader import Config
-    from digestbot.llm.probe import Probe, ServerFacts
+    from digestbot.llm.probe import Probe
+    from digestbot.llm.server_facts import ServerFacts
 
 
 def register(commands: Commands) -> None:
