@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from digestbot.core.analyse import TopicAnswer
+from digestbot.core.answers import TopicAnswer
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.core.replies import EchoedSchema, parse_reply
 

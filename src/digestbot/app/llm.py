@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from openai import AsyncOpenAI
 
 from digestbot.config.loader import Config
-from digestbot.core.analyse import Analyst, Pricing
+from digestbot.core.analyse import Analyst
+from digestbot.core.answers import Pricing
 from digestbot.core.errors import LLMUnavailable
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.llm.openai_chat import STRICT, OpenAIChat

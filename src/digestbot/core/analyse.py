@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import ValidationError
 
+from digestbot.core.answers import Answer, PredictionsAnswer, Pricing, TopicAnswer
 from digestbot.core.errors import LLMBusy, LLMError, LLMOutputError, LLMUnavailable
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.core.models import Analysis, AnalysisStatus, Prediction, Topic, Usage
@@ -28,52 +29,6 @@ from digestbot.core.text import as_data, one_line
 MIN_SOURCE_TOKENS = 50  # less of the source than this is not worth an analysis
 REPAIR_TOKENS = 80  # the repair request's own words
 BUSY_TRIES = 4  # a request dropped as busy is asked again, with fewer at once, this often
-
-
-class _Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_blank(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("must not be empty")
-        return value
-
-
-class TopicAnswer(_Answer):
-    benefits: str
-    ramifications: str
-
-
-class PredictionAnswer(_Answer):
-    event: str
-    predicted: str
-    rationale: str
-
-
-class PredictionsAnswer(_Answer):
-    predictions: list[PredictionAnswer]
-
-
-@dataclass(frozen=True, slots=True)
-class Pricing:
-    """US dollars per million tokens, as the provider bills them."""
-
-    input_per_mtok: float = 0.0
-    output_per_mtok: float = 0.0
-
-    def usage(self, completion: Completion) -> Usage:
-        cost = (
-            completion.prompt_tokens * self.input_per_mtok
-            + completion.completion_tokens * self.output_per_mtok
-        ) / 1_000_000
-        return Usage(
-            calls=completion.requests,
-            prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens,
-            cost_usd=cost,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +205,7 @@ class Analyst:
         kind: str,
         prompt: Prompt,
         messages: list[dict[str, str]],
-        shape: type[_Answer],
+        shape: type[Answer],
     ) -> tuple[Any | None, Usage, str]:
         """The validated answer (or None), what it cost, and why it failed if it did."""
         model = self._llm.model
