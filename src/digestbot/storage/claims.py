@@ -8,7 +8,6 @@ this machine that is no longer running.
 from __future__ import annotations
 
 import os
-import socket
 
 from digestbot.storage.base import Database
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 
 def owner_id() -> str:
     """Names this process (and the object asking) as the holder of a claim."""
+    import socket
     import uuid
 
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -63,6 +63,7 @@ def _text(moment: datetime) -> str:
 
 def died(owner: str) -> bool:
     """Whether a claim's owner was a process on this machine that is no longer running."""
+    import socket  # here: the read-only commands import this module and rarely call it
     host, _, rest = owner.partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
