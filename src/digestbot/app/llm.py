@@ -46,8 +46,14 @@ async def open_analyst(
         else int(s.concurrency)
     )
     limit = ConcurrencyLimit(
-        start, cap=MAX_CONCURRENCY, adaptive=adaptive, ceiling=learned.get("concurrency")
+        start,
+        cap=MAX_CONCURRENCY,
+        adaptive=adaptive,
+        ceiling=learned.get("concurrency") or facts.slots,
     )
+    context = s.context_tokens or facts.context_tokens
+    # A small context window holds a shorter answer rather than none: at most a quarter.
+    max_output = min(s.max_output_tokens, context // 4) if context else s.max_output_tokens
 
     def remember_level(level: str) -> None:
         store.endpoints.remember(endpoint, s.model, structured_output=level)
@@ -66,7 +72,7 @@ async def open_analyst(
             server=facts.server,
             remember=remember_level,
             temperature=s.temperature,
-            max_output_tokens=s.max_output_tokens,
+            max_output_tokens=max_output,
             max_retries=s.max_retries,
         )
         yield Analyst(
@@ -76,8 +82,8 @@ async def open_analyst(
             limit=limit,
             source_budget_tokens=s.source_budget_tokens,
             pricing=Pricing(s.price_input_per_mtok, s.price_output_per_mtok),
-            context_tokens=s.context_tokens or facts.context_tokens,
-            max_output_tokens=s.max_output_tokens,
+            context_tokens=context,
+            max_output_tokens=max_output,
         )
     if limit.learned:  # the most it takes, found the hard way: the next run starts there
         store.endpoints.remember(endpoint, s.model, concurrency=limit.limit)

@@ -141,7 +141,7 @@ def _summary(outcome: Outcome) -> None:
         warn("note", note)
     for topic in digest.topics:
         if topic.analysis.status is AnalysisStatus.FAILED:
-            warn("headline-only", f"{topic.title[:80]} ({topic.analysis.error})")
+            warn("no analysis", f"{topic.title[:80]} ({topic.analysis.error})")
 
 
 def publish_command(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from digestbot.core.answers import Answer, PredictionsAnswer, Pricing, TopicAnswer
 from digestbot.core.errors import LLMBusy, LLMError, LLMOutputError, LLMUnavailable
@@ -29,6 +30,7 @@ from digestbot.core.text import as_data, one_line
 MIN_SOURCE_TOKENS = 50  # less of the source than this is not worth an analysis
 REPAIR_TOKENS = 80  # the repair request's own words
 BUSY_TRIES = 4  # a request dropped as busy is asked again, with fewer at once, this often
+BUSY_WAIT = wait_exponential(multiplier=1, max=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,22 +184,31 @@ class Analyst:
         self, messages: list[dict[str, str]], kind: str, schema: dict[str, Any]
     ) -> Completion:
         """One call within the concurrency limit. A server that drops it as busy lowers
-        the limit, and it is asked again once the fewer calls leave it room."""
+        the limit, and it is asked again, a little later, once fewer calls leave it room."""
         dropped = 0
-        for _ in range(BUSY_TRIES):
-            try:
-                async with self.limit.slot() as ticket:
-                    completion = await self._llm.complete_json(messages, kind, schema)
-                    self.limit.answered(ticket, completion.waited)
-            except LLMBusy as exc:
-                dropped += exc.requests
-                self.limit.struggled()
-                continue
-            return replace(completion, requests=completion.requests + dropped)
-        raise LLMBusy(
-            f"the server dropped the request {BUSY_TRIES} times as busy, even alone",
-            requests=dropped,
-        )
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(LLMBusy),
+                stop=stop_after_attempt(BUSY_TRIES),
+                wait=BUSY_WAIT,
+                reraise=True,
+            ):
+                with attempt:
+                    try:
+                        async with self.limit.slot() as ticket:
+                            completion = await self._llm.complete_json(messages, kind, schema)
+                            self.limit.answered(ticket, completion.waited)
+                    except LLMBusy as exc:
+                        dropped += exc.requests
+                        self.limit.struggled()
+                        raise
+        except LLMBusy as exc:
+            raise LLMBusy(
+                f"the server dropped the request {BUSY_TRIES} times as busy (another "
+                "program using it, or [llm] concurrency above its slots?)",
+                requests=dropped,
+            ) from exc
+        return replace(completion, requests=completion.requests + dropped)
 
     async def _answer(
         self,

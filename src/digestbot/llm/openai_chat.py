@@ -32,7 +32,7 @@ from tenacity import (
     wait_random,
 )
 
-from digestbot.core.errors import LLMBusy, LLMOutputError, LLMUnavailable
+from digestbot.core.errors import LLMBusy, LLMError, LLMOutputError, LLMUnavailable
 from digestbot.core.ports import Completion
 from digestbot.llm.probe import refuses_schema
 
@@ -120,6 +120,9 @@ class OpenAIChat:
             try:
                 done = await self._ask(list(messages), level, schema_name, schema)
                 return dataclasses.replace(done, requests=done.requests + refused)
+            except LLMError as exc:
+                exc.requests += refused
+                raise
             except _SchemaRefused as exc:
                 refused += exc.requests
                 if self._fixed or level == PLAIN:
@@ -203,10 +206,11 @@ class OpenAIChat:
                 raise _SchemaRefused(f"{exc.status_code} {_body(exc)[:120]}") from exc
             raise
         parts: list[str] = []
-        refusal, finish, model, usage = "", None, "", None
+        refusal, finish, model, usage, chunks = "", None, "", None, 0
         try:
             async with stream:
                 async for chunk in stream:
+                    chunks += 1
                     waited = waited or time.monotonic() - started
                     model = chunk.model or model
                     usage = chunk.usage or usage
@@ -217,6 +221,12 @@ class OpenAIChat:
         except (openai.APIResponseValidationError, ValueError, AttributeError) as exc:
             raise LLMOutputError(f"the endpoint's reply was malformed: {exc}"[:300]) from exc
         text = "".join(parts)
+        if chunks == 0:  # a garbled body, or llama-cpp-python's answer to a prompt over
+            raise LLMOutputError(  # its context: asked once more, then said so
+                "the server's reply was empty or not a stream; if the prompt exceeds the "
+                "model's context window, set [llm] context_tokens to the server's context "
+                "size (llama-cpp-python: --n_ctx) or lower [llm] source_budget_tokens"
+            )
         if finish is None:  # llama-cpp-python ends a stream it cannot serve now so
             raise LLMBusy("the server ended the reply before it finished (busy)")
         prompt_tokens = getattr(usage, "prompt_tokens", 0) or _estimate(messages)
@@ -227,7 +237,10 @@ class OpenAIChat:
         if finish == "length":
             raise LLMOutputError(
                 f"the reply was cut off at max_output_tokens ({self._max_tokens}); "
-                "raise [llm] max_output_tokens",
+                "raise [llm] max_output_tokens"
+                if completion_tokens >= self._max_tokens
+                else "the reply was cut off: the model's context window is full; lower "
+                "[llm] source_budget_tokens or give the server a larger context",
                 *tokens,
             )
         if not text.strip():
@@ -268,4 +281,5 @@ def _unreachable(error: openai.APIConnectionError, url: object, requests: int) -
         return LLMUnavailable(
             f"the LLM endpoint {url} sent nothing for [llm] timeout_seconds", requests=requests
         )
-    return LLMUnavailable(f"cannot reach the LLM endpoint {url}: {error}", requests=requests)
+    why = error.__cause__ or error  # "Connection error." says less than what caused it
+    return LLMUnavailable(f"cannot reach the LLM endpoint {url}: {why}", requests=requests)

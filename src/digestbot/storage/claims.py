@@ -64,6 +64,7 @@ def _text(moment: datetime) -> str:
 def died(owner: str) -> bool:
     """Whether a claim's owner was a process on this machine that is no longer running."""
     import socket  # here: the read-only commands import this module and rarely call it
+
     host, _, rest = owner.partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
