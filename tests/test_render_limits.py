@@ -24,6 +24,7 @@ from digestbot.core.models import (
     Topic,
     Trending,
 )
+from tests.limits import check_discord, check_slack, embed_chars, sections, slack_size
 
 MOMENT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
 OK, FAILED = AnalysisStatus.OK, AnalysisStatus.FAILED
@@ -64,35 +65,6 @@ def is_cut_between_words(whole: str, shortened: str) -> bool:
 
 
 # Discord ------------------------------------------------------------------------------
-
-
-def embed_chars(embed: dict[str, Any]) -> int:
-    """What counts toward Discord's 6,000 a message, counted here, not by the renderer."""
-    fields = embed.get("fields", [])
-    return (
-        len(embed.get("title", ""))
-        + len(embed.get("description", ""))
-        + len(embed.get("footer", {}).get("text", ""))
-        + len(embed.get("author", {}).get("name", ""))
-        + sum(len(f["name"]) + len(f["value"]) for f in fields)
-    )
-
-
-def check_discord(messages: list[discord_render.DiscordMessage]) -> None:
-    assert messages
-    for message in messages:
-        assert message.content or message.embeds
-        assert len(message.content or "") <= 2000
-        assert len(message.embeds) <= 10
-        assert sum(map(embed_chars, message.embeds)) <= 6000
-        for embed in message.embeds:
-            assert 0 < len(embed.get("title", "")) <= 256
-            assert len(embed.get("description", "")) <= 4096
-            assert len(embed.get("fields", [])) <= 25
-            assert len(embed.get("footer", {}).get("text", "")) <= 2048
-            assert len(embed.get("author", {}).get("name", "")) <= 256
-            for f in embed.get("fields", []):
-                assert 0 < len(f["name"]) <= 256 and 0 < len(f["value"].strip()) <= 1024
 
 
 def content_lines(messages: list[discord_render.DiscordMessage]) -> list[str]:
@@ -327,48 +299,16 @@ def test_discord_largest_digest_stays_within_every_limit_and_loses_no_topic() ->
 # Slack --------------------------------------------------------------------------------
 
 
-def block_chars(block: dict[str, Any]) -> int:
-    """A block's text as Slack counts it toward a message, counted here."""
-    return len(block.get("text", {}).get("text", "")) + sum(
-        len(e.get("text", "")) for e in block.get("elements", [])
-    )
-
-
-def slack_size(message: slack_render.SlackMessage) -> int:
-    """The renderer's documented budget: text, and 80 characters a block for its container
-    (Slack has refused blocks of 11,341 characters of text: slackapi/bolt-js#2867)."""
-    return sum(map(block_chars, message.blocks)) + 80 * len(message.blocks)
-
-
-def check_slack(messages: list[slack_render.SlackMessage]) -> None:
-    assert messages
-    for message in messages:
-        assert message.text.strip() and len(message.text) <= 4000
-        assert 0 < len(message.blocks) <= 50
-        assert slack_size(message) <= 9000
-        for block in message.blocks:
-            text = block.get("text", {})
-            if block["type"] == "header":
-                assert text["type"] == "plain_text" and 0 < len(text["text"]) <= 150
-            elif block["type"] == "section":
-                assert text["type"] == "mrkdwn" and text["verbatim"] is True
-                assert 0 < len(text["text"]) <= 3000
-
-
-def section_texts(messages: list[slack_render.SlackMessage]) -> list[str]:
-    return [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
-
-
 @pytest.mark.parametrize("extra", [0, 1])
 def test_slack_headline_section_fills_3000_and_splits_between_lines_past_it(extra: int) -> None:
     # 9 * 203 + 5 * 204 + 13 newlines = 2860; "\n15. " + 135 ends at 3000 exactly.
     titles = [words(200, f"t{i}") for i in range(1, 15)] + [words(135 + extra, "t15")]
     messages = slack_render.render_headline(digest([topic(i, t) for i, t in enumerate(titles, 1)]))
     check_slack(messages)
-    sections = section_texts(messages)
+    texts = sections(messages)
     expected = [f"{i}. {t}" for i, t in enumerate(titles, 1)]
-    assert [line for s in sections for line in s.split("\n")] == expected
-    assert [len(s) for s in sections] == ([2860, 4 + 136] if extra else [3000])
+    assert [line for s in texts for line in s.split("\n")] == expected
+    assert [len(s) for s in texts] == ([2860, 4 + 136] if extra else [3000])
 
 
 def test_slack_headline_splits_long_trending_and_prediction_lines_between_items() -> None:
@@ -376,7 +316,7 @@ def test_slack_headline_splits_long_trending_and_prediction_lines_between_items(
     predictions = [Prediction(words(100, f"ev{i}"), "2030", "why") for i in range(50)]
     messages = slack_render.render_headline(digest(trending=trending, predictions=predictions))
     check_slack(messages)
-    text = "\n".join(section_texts(messages))
+    text = "\n".join(sections(messages))
     positions = [text.index(t.title) for t in trending] + [text.index(p.event) for p in predictions]
     assert positions == sorted(positions)
 
@@ -387,8 +327,8 @@ def test_slack_headline_breaks_an_overlong_list_line_at_exactly_3000() -> None:
     trending = [Trending(f"t{i}", t, "") for i, t in enumerate(titles)]
     messages = slack_render.render_headline(digest(trending=trending))
     check_slack(messages)
-    assert section_texts(messages)[-2:] == ["*Trending:* " + " · ".join(titles[:20]), titles[20]]
-    assert len(section_texts(messages)[-2]) == 3000
+    assert sections(messages)[-2:] == ["*Trending:* " + " · ".join(titles[:20]), titles[20]]
+    assert len(sections(messages)[-2]) == 3000
 
 
 @pytest.mark.parametrize("size", [1, 2900, 2980, 2981, 5000, 20_000])
@@ -396,7 +336,7 @@ def test_slack_analysis_fits_3000_a_section(size: int) -> None:
     b, r = words(size, "ben"), words(size, "ram")
     messages = slack_render.render_details(digest([topic(1, "t", b=b, r=r)]))
     check_slack(messages)
-    _, benefits, ramifications = section_texts(messages)
+    _, benefits, ramifications = sections(messages)
     if size <= 2900:
         assert (benefits, ramifications) == (f"*Benefits:* {b}", f"*Ramifications:* {r}")
     else:
@@ -418,7 +358,7 @@ def test_slack_puts_at_most_50_blocks_in_a_message_and_splits_between_topics(
     check_slack(messages)
     assert [len(m.blocks) for m in messages] == blocks
     assert all(m.blocks[-1]["type"] == "divider" for m in messages)  # a topic is never split
-    numbers = [s.split(".")[0] for s in section_texts(messages) if s[1:2].isdigit()]
+    numbers = [s.split(".")[0] for s in sections(messages) if s[1:2].isdigit()]
     assert numbers == [f"*{i}" for i in range(1, ok + failed + 1)]
 
 
@@ -428,7 +368,7 @@ def test_slack_predictions_fill_50_blocks_and_all_are_kept(count: int, blocks: l
     messages = slack_render.render_details(digest(predictions=predictions))
     check_slack(messages)
     assert [len(m.blocks) for m in messages] == blocks  # the one topic's 4 blocks come first
-    events = [s for s in section_texts(messages) if s.startswith("*event ")]
+    events = [s for s in sections(messages) if s.startswith("*event ")]
     assert events == [f"*event {i}* (2030): why" for i in range(count)]
 
 
@@ -468,18 +408,18 @@ def test_slack_largest_digest_stays_within_every_limit_and_loses_no_topic() -> N
     predictions = [Prediction(hostile, hostile, hostile * 3) for _ in range(60)]
     messages = slack_render.render_slack(digest(topics, trending, predictions))
     check_slack(messages)
-    titles = [s for s in section_texts(messages) if s.startswith("*") and s[1:2].isdigit()]
+    titles = [s for s in sections(messages) if s.startswith("*") and s[1:2].isdigit()]
     assert [t[: t.index(" ")] for t in titles] == [f"*{i}." for i in range(1, 26)]
-    assert sum(s.startswith("*&lt;!channel&gt;") for s in section_texts(messages)) == 60
+    assert sum(s.startswith("*&lt;!channel&gt;") for s in sections(messages)) == 60
 
 
 def test_slack_notice_keeps_whole_sections_up_to_the_9000_budget() -> None:
     lines = [words(2920, f"l{i}") for i in range(3)]
     message = slack_render.notice("\n".join(lines))
     check_slack([message])
-    assert section_texts([message]) == lines  # 3 * (2,920 + 80) = 9,000: all kept
+    assert sections([message]) == lines  # 3 * (2,920 + 80) = 9,000: all kept
     longer = slack_render.notice("\n".join([*lines, words(100, "l3")]))  # a fourth section
-    assert section_texts([longer]) == lines  # whole sections kept, in order, the rest left out
+    assert sections([longer]) == lines  # whole sections kept, in order, the rest left out
 
 
 def test_slack_notices_stay_within_the_limits_and_always_have_a_fallback() -> None:

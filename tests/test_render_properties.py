@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -40,6 +39,7 @@ from digestbot.core.models import (
     Trending,
 )
 from digestbot.core.text import one_line
+from tests.limits import check_discord, check_slack, sections
 
 MOMENT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
 PIECES = [
@@ -142,35 +142,6 @@ FAST = settings(
 # Discord -------------------------------------------------------------------------------
 
 
-def embed_chars(embed: dict[str, Any]) -> int:
-    """What Discord counts toward 6,000 a message."""
-    return (
-        len(embed.get("title", ""))
-        + len(embed.get("description", ""))
-        + len(embed.get("footer", {}).get("text", ""))
-        + len(embed.get("author", {}).get("name", ""))
-        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
-    )
-
-
-def check_discord(messages: list[DiscordMessage]) -> None:
-    """Discord's limits, as its API answers 400 past them (it counts code points)."""
-    assert messages
-    for message in messages:
-        assert (message.content or "").strip() or message.embeds or message.files
-        assert len(message.content or "") <= 2000
-        assert len(message.embeds) <= 10
-        assert sum(map(embed_chars, message.embeds)) <= 6000
-        for embed in message.embeds:
-            assert 0 < len(embed["title"]) <= 256
-            assert 0 < len(embed.get("description", "x").strip()) <= 4096
-            assert len(embed.get("url", "")) <= 2048
-            assert len(embed.get("fields", [])) <= 25
-            for f in embed.get("fields", []):
-                assert f["name"].strip() and len(f["name"]) <= 256
-                assert f["value"].strip() and len(f["value"]) <= 1024
-
-
 def check_discord_digest(digest: Digest, messages: list[DiscordMessage]) -> None:
     """Within the limits, and split without losing anything: the headline first (what a
     thread hangs from), then every topic, trending title and prediction, in order."""
@@ -219,40 +190,6 @@ def test_discord_answers_every_digest_command_within_the_limits(
 
 
 # Slack ---------------------------------------------------------------------------------
-
-
-def slack_size(message: SlackMessage) -> int:
-    """The renderer's budget: every block's text, and 80 characters for its container."""
-    text = 0
-    for block in message.blocks:
-        text += len(block.get("text", {}).get("text", ""))
-        text += sum(len(e["text"]) for e in block.get("elements", []))
-    return text + 80 * len(message.blocks)
-
-
-def check_slack(messages: list[SlackMessage]) -> None:
-    """Slack's limits (50 blocks, 3,000 a section, 150 a header) and the size budget under
-    what Slack has refused (11,341 characters of block text)."""
-    assert messages
-    for message in messages:
-        assert message.text.strip() and len(message.text) <= 4000
-        assert 0 < len(message.blocks) <= 50
-        assert slack_size(message) <= 9000
-        for block in message.blocks:
-            text = block.get("text", {})
-            if block["type"] == "header":
-                assert text["type"] == "plain_text" and 0 < len(text["text"].strip()) <= 150
-            elif block["type"] == "section":
-                assert text["text"].strip() and len(text["text"]) <= 3000
-            elif block["type"] == "context":
-                assert 0 < len(block["elements"]) <= 10
-                assert all(0 < len(e["text"].strip()) <= 3000 for e in block["elements"])
-            else:
-                assert block == {"type": "divider"}
-
-
-def sections(messages: list[SlackMessage]) -> list[str]:
-    return [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
 
 
 def check_slack_digest(digest: Digest, messages: list[SlackMessage]) -> None:
