@@ -3,9 +3,11 @@ command line run in-process as a user would run it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -208,3 +210,11 @@ def _toml(values: dict[str, dict[str, Any]]) -> str:
         lines.append(f"[{section}]")
         lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
+
+
+async def until(condition: Callable[[], object], seconds: float = 30) -> None:
+    """Wait for `condition()` to hold, polling; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)

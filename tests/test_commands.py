@@ -21,7 +21,7 @@ from digestbot.chat.discord.client import build_bot
 from digestbot.chat.slack.app import build_app, slack_client
 from digestbot.core.commands import DigestService, parse_text
 from digestbot.core.models import DigestRequest, Want
-from tests.conftest import ConfigFactory
+from tests.conftest import ConfigFactory, until
 from tests.fakes.discord import APPLICATION_ID, FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import FakeSlack
@@ -150,13 +150,6 @@ async def settle(seconds: float = 10) -> None:
         await asyncio.wait(others, timeout=seconds)
 
 
-async def wait_for(condition, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def test_discord_slash_command_defers_then_answers_privately(
     app: App, discord_api: FakeDiscord, llm: FakeOpenAI
 ) -> None:
@@ -167,7 +160,7 @@ async def test_discord_slash_command_defers_then_answers_privately(
     async with client:
         await client.login("discord-token")
         client._connection.parse_interaction_create(interaction([]))
-        await wait_for(lambda: discord_api.followups)
+        await until(lambda: discord_api.followups)
         callback = discord_api.interaction_callbacks[0]
         assert callback == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
         answer = discord_api.followups[0]
@@ -181,7 +174,7 @@ async def test_discord_slash_command_defers_then_answers_privately(
                 ]
             )
         )
-        await wait_for(lambda: len(discord_api.followups) == 3)
+        await until(lambda: len(discord_api.followups) == 3)
         # The wait is private even for a public answer: a refusal would stay private too.
         assert discord_api.interaction_callbacks[1] == {"type": 5, "data": {"flags": 64}}
         done, topic = discord_api.followups[1:]
@@ -196,7 +189,7 @@ async def test_discord_slash_command_defers_then_answers_privately(
                 ]
             )
         )
-        await wait_for(lambda: len(discord_api.followups) == 4)
+        await until(lambda: len(discord_api.followups) == 4)
         refused = discord_api.followups[3]
         assert refused["flags"] == 64 and "Only admins" in refused["content"]
 
@@ -242,13 +235,13 @@ async def test_slack_slash_command_acks_then_answers_privately(
     body = slash(slack_api, "")
     response = await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
     assert response.status == 200
-    await wait_for(lambda: slack_api.commands_responses)
+    await until(lambda: slack_api.commands_responses)
     answer = slack_api.commands_responses[0]
     assert answer["response_type"] == "ephemeral"
     assert answer["blocks"][0]["text"]["text"] == f"Daily AI digest · {app.clock().date()}"
     body = slash(slack_api, "topic 1 public")
     await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
-    await wait_for(lambda: len(slack_api.commands_responses) == 2)
+    await until(lambda: len(slack_api.commands_responses) == 2)
     topic = slack_api.commands_responses[1]
     assert topic["response_type"] == "in_channel"
     assert "Mixture-of-depths" in json.dumps(topic["blocks"])
@@ -285,7 +278,7 @@ async def test_discord_predictions_come_with_the_chart(app: App, discord_api: Fa
         client._connection.parse_interaction_create(
             interaction([{"name": "predictions", "type": 5, "value": True}])
         )
-        await wait_for(lambda: discord_api.followups)
+        await until(lambda: discord_api.followups)
     answer = discord_api.followups[0]
     assert (
         "Technological singularity: 2049 (predicted in 2025-03), was 2060 (in 2023-06)"
@@ -300,13 +293,13 @@ async def test_slack_posts_the_chart_only_when_asked_to_post_publicly(
     import_posts(app.wiring, [POSTS])
     body = slash(slack_api, "predictions")
     await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
-    await wait_for(lambda: slack_api.commands_responses)
+    await until(lambda: slack_api.commands_responses)
     private = slack_api.commands_responses[0]
     assert private["response_type"] == "ephemeral" and "Add `public`" in json.dumps(private)
     assert slack_api.files == {}
     body = slash(slack_api, "predictions public")
     await slack_bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))
-    await wait_for(lambda: any(f["channel"] for f in slack_api.files.values()))
+    await until(lambda: any(f["channel"] for f in slack_api.files.values()))
     (upload,) = slack_api.files.values()
     assert upload["channel"] == "C0000000111" and upload["data"].startswith(PNG)
 

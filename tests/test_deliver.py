@@ -21,7 +21,7 @@ from digestbot.chat.slack.render import render_slack
 from digestbot.core.models import Digest
 from digestbot.storage.store import open_store
 from tests import test_render_limits as limits
-from tests.conftest import DISCORD_CHANNELS, EXAMPLE, SLACK_CHANNELS, ConfigFactory, run_cli
+from tests.conftest import DISCORD_CHANNELS, EXAMPLE, SLACK_CHANNELS, ConfigFactory, run_cli, until
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.server import ChannelLimiter, Fault
 from tests.fakes.slack import FakeSlack
@@ -403,13 +403,6 @@ async def test_a_second_delivery_waits_for_the_first(
     assert all(r.complete for published in results for r in published)
     for channel in SLACK_CHANNELS:
         assert len(slack_api.copies(channel)) == slack_parts, channel
-
-
-async def until(condition, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def test_two_publishes_at_once_post_each_message_once(

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import openai
 import pytest
 
+from tests.conftest import until
 from tests.fakes import llm_server
 from tests.fakes.openai import FakeOpenAI
 
@@ -44,13 +43,6 @@ async def chunks(fake: FakeOpenAI, messages=TOPIC, **options: Any) -> list[Any]:
             model="test-model", messages=messages, stream=True, **options
         )
         return [chunk async for chunk in stream]
-
-
-async def until(condition: Callable[[], bool], seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 async def get(url: str, method: str = "GET", **kwargs: Any) -> tuple[int, Any]:

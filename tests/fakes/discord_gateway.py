@@ -25,7 +25,6 @@ import contextlib
 import itertools
 import json
 import threading
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.server import json_response
+from tests.fakes.server import json_response, wait_on
 
 if TYPE_CHECKING:
     from tests.fakes.discord import FakeDiscord
@@ -181,13 +180,7 @@ class DiscordGateway:
         self.wait(lambda: self.readies >= count, timeout, f"{count} gateway READY/RESUMED")
 
     def wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-                self._changed.wait(min(left, 0.1))
+        wait_on(self._changed, condition, timeout, what)
 
     @property
     def connected(self) -> bool:

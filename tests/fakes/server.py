@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,20 @@ class FakeServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._server_thread.join(10)
         self._loop.close()
+
+
+def wait_on(
+    changed: threading.Condition, condition: Callable[[], bool], timeout: float, what: str
+) -> None:
+    """Wait, with `changed` held, until `condition()` holds (a fake's state, changed under
+    that condition by its server thread); AssertionError naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    with changed:
+        while not condition():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+            changed.wait(min(left, 0.1))
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None):

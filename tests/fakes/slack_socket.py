@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.server import json_response
+from tests.fakes.server import json_response, wait_on
 
 if TYPE_CHECKING:
     from tests.fakes.slack import FakeSlack
@@ -160,13 +160,7 @@ class SlackSocketMode:
         return self.acks[envelope_id]
 
     def wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-                self._changed.wait(min(left, 0.1))
+        wait_on(self._changed, condition, timeout, what)
 
     @property
     def live(self) -> Socket | None:
