@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from digestbot.app.digests import App
 from digestbot.core.models import AnalysisStatus
 from digestbot.core.pipeline import Outcome
 from digestbot.storage.store import open_store
-from tests.conftest import EXAMPLE, ConfigFactory
+from tests.conftest import EXAMPLE, ConfigFactory, until
 from tests.fakes.openai import FakeOpenAI
 
 SERVED = "qwen2.5-coder-0.5b-instruct"
@@ -149,13 +149,6 @@ async def test_a_server_that_sends_nothing_for_the_timeout_is_named_so(
     assert any("sent nothing for [llm] timeout_seconds" in p for p in outcome.problems)
 
 
-async def until(condition, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
-
 async def test_ollama_is_given_the_schema_where_it_constrains_json_mode(
     make_config: ConfigFactory,
 ) -> None:
@@ -177,3 +170,16 @@ async def test_streams_a_busy_server_drops_are_asked_again_later_not_stormed(
     assert len(server.completions) <= 1 + 6 * 4  # at most BUSY_TRIES a call: no storm
     assert outcome.digest.usage.calls == len(server.completions)  # every request counted
     assert all("concurrency above its slots" in p for p in outcome.problems)
+
+
+async def test_an_endpoint_that_is_down_is_said_at_once_not_after_a_minute_of_retries(
+    make_config: ConfigFactory,
+) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = make_config(llm={"base_url": f"http://127.0.0.1:{port}/v1", "max_retries": 3})
+    outcome = await App(config).generate(replay_file=EXAMPLE, post=False)
+    assert outcome.digest.usage.calls == len(outcome.digest.topics) + 1  # one try each
+    assert "cannot reach the LLM endpoint" in outcome.problems[0]
+    assert "connection refused" in outcome.problems[0].lower()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx2
 from openai import AsyncOpenAI
 
 from digestbot.config.loader import Config
@@ -23,11 +24,15 @@ from digestbot.storage.store import Store
 FACTS_TIMEOUT = 5.0
 
 
-async def known_facts(base_url: str, key: str, model: str) -> ServerFacts:
+async def known_facts(base_url: str, key: str, model: str) -> tuple[ServerFacts, bool]:
+    """What the server says of itself, and whether it refused the connection outright (it
+    is down: each call then tries once and says so, instead of a minute of retries). A
+    server that is only slow to answer (busy) is not down."""
     try:
-        return await server_facts(base_url, key, model=model, timeout=FACTS_TIMEOUT)
-    except LLMUnavailable:  # the calls themselves will say what is wrong, in their place
-        return ServerFacts(server="unknown", models=(), context_tokens=None, slots=None)
+        return await server_facts(base_url, key, model=model, timeout=FACTS_TIMEOUT), False
+    except LLMUnavailable as exc:  # the calls themselves say what is wrong, in their place
+        down = isinstance(exc.__cause__, httpx2.ConnectError)
+        return ServerFacts(server="unknown", models=(), context_tokens=None, slots=None), down
 
 
 @asynccontextmanager
@@ -38,7 +43,7 @@ async def open_analyst(
     assert key is not None
     endpoint = config.llm_base_url or OPENAI_URL
     learned = store.endpoints.get(endpoint, s.model) or {}
-    facts = await known_facts(endpoint, key.get_secret_value(), s.model)
+    facts, down = await known_facts(endpoint, key.get_secret_value(), s.model)
     adaptive = s.concurrency == "auto"
     start = (
         starting_concurrency(endpoint, facts.slots, learned.get("concurrency"))
@@ -73,7 +78,7 @@ async def open_analyst(
             remember=remember_level,
             temperature=s.temperature,
             max_output_tokens=max_output,
-            max_retries=s.max_retries,
+            max_retries=0 if down else s.max_retries,
         )
         yield Analyst(
             llm,

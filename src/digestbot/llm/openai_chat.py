@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import httpx2
 import openai
 from openai import AsyncOpenAI
 from tenacity import (
@@ -35,6 +36,7 @@ from tenacity import (
 from digestbot.core.errors import LLMBusy, LLMError, LLMOutputError, LLMUnavailable
 from digestbot.core.ports import Completion
 from digestbot.llm.probe import refuses_schema
+from digestbot.llm.server_facts import why_failed
 
 log = logging.getLogger("digestbot")
 
@@ -281,5 +283,7 @@ def _unreachable(error: openai.APIConnectionError, url: object, requests: int) -
         return LLMUnavailable(
             f"the LLM endpoint {url} sent nothing for [llm] timeout_seconds", requests=requests
         )
-    why = error.__cause__ or error  # "Connection error." says less than what caused it
+    # "Connection error." says less than what caused it: "connection refused".
+    cause = error.__cause__
+    why = why_failed(cause) if isinstance(cause, httpx2.HTTPError) else str(cause or error)
     return LLMUnavailable(f"cannot reach the LLM endpoint {url}: {why}", requests=requests)
