@@ -49,6 +49,32 @@ class SelectionSettings(Section):
         return []
 
 
+class ArticlesSettings(Section):
+    """Reading the page a link post points to, to give its text to the LLM."""
+
+    enabled: bool = True
+    # Private, loopback and link-local addresses are refused unless this is true.
+    allow_private_hosts: bool = False
+    timeout_seconds: float = field(15.0, gt=0, le=600)
+    max_bytes: int = field(3_000_000, ge=10_000, le=100_000_000)
+    user_agent: str = field(
+        "digestbot/0.2 (a daily news digest; reads the pages posts link to)",
+        check=rules.not_blank,
+    )
+
+
+class StoriesSettings(Section):
+    """Recognising a story the digest covered recently, and two posts about one story."""
+
+    lookback_days: int = field(14, ge=0, le=3650)
+    on_repeat: str = field("update", choices=("update", "skip"))
+    title_similarity: float = field(0.75, ge=0, le=1)
+    text_similarity: float = field(0.6, ge=0, le=1)
+    embeddings: str = field("auto", choices=("auto", "off"))
+    embedding_model: str = "text-embedding-3-small"
+    embedding_similarity: float = field(0.85, ge=0, le=1)
+
+
 class LLMSettings(Section):
     base_url: str = field("", check=rules.optional(rules.web_url))  # else $OPENAI_BASE_URL
     model: str = field("gpt-4o-mini", check=rules.not_blank)
@@ -61,6 +87,9 @@ class LLMSettings(Section):
     max_retries: int = field(3, ge=0, le=10)
     temperature: float = field(0.7, ge=0, le=2)
     max_output_tokens: int = field(700, ge=64, le=100_000)
+    # An analysis whose quotes are not in its source, after one more try: published
+    # labelled as unverified, or left out (the topic shows its source's excerpt).
+    unverified: str = field("label", choices=("label", "leave_out"))
     source_budget_tokens: int = field(1200, ge=50, le=100_000)
     price_input_per_mtok: float = field(0.15, ge=0)
     price_output_per_mtok: float = field(0.60, ge=0)
@@ -85,6 +114,11 @@ class BlogSettings(Section):
     cover_alt: str = "singing birds"
     cover_hidden: bool = True
     notice: str = DEFAULT_NOTICE
+    # The blog's address (e.g. https://example.github.io): digests, search results and
+    # chat answers link to each day's post under it.
+    site_url: str = field("", check=rules.optional(rules.web_url))
+    link_sources: bool = False  # link each topic's discussion and article in the post
+    show_quotes: bool = False  # show each topic's quotes from its source in the post
 
 
 class DiscordSettings(Section):
@@ -134,6 +168,8 @@ class Settings(Section):
     storage: StorageSettings = StorageSettings()
     reddit: RedditSettings = RedditSettings()
     selection: SelectionSettings = SelectionSettings()
+    articles: ArticlesSettings = ArticlesSettings()
+    stories: StoriesSettings = StoriesSettings()
     llm: LLMSettings = LLMSettings()
     predictions: PredictionSettings = PredictionSettings()
     blog: BlogSettings = BlogSettings()

@@ -41,6 +41,25 @@ class Collection:
     problems: tuple[str, ...] = ()  # what failed and needs someone's attention
 
 
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What a link post points to, as read: its main text as plain text, or why not."""
+
+    url: str
+    text: str = ""
+    title: str = ""
+    error: str = ""  # why it could not be read; the topic is analysed from the post alone
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """When the digest first covered a story, under which title, and where."""
+
+    day: date
+    title: str
+    url: str = ""  # that digest's blog post, where blog.site_url is set
+
+
 class AnalysisStatus(StrEnum):
     OK = "ok"
     FAILED = "failed"  # the LLM failed for this topic: published headline-only
@@ -53,15 +72,33 @@ class Analysis:
     benefits: str = ""
     ramifications: str = ""
     error: str = ""
+    quotes: tuple[str, ...] = ()  # verbatim from the source, what the analysis rests on
+    verified: bool = False  # every quote was found in the source text
 
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    """A selected post with its cleaned title and, once analysed, its analysis."""
+    """A selected post with its cleaned title and, once analysed, its analysis.
+
+    `also` are other posts about the same story on the same day; `update_of` is the
+    earlier topic on this story, when the digest covered it recently."""
 
     post: SourcePost
     title: str
     analysis: Analysis = field(default_factory=lambda: Analysis(AnalysisStatus.SKIPPED))
+    article: Article | None = None
+    also: tuple[SourcePost, ...] = ()
+    update_of: Coverage | None = None
+
+    @property
+    def posts(self) -> tuple[SourcePost, ...]:
+        return (self.post, *self.also)
+
+    @property
+    def grounded(self) -> bool:
+        """Whether what is shown rests on the source: verified quotes, or the source's
+        own words (a topic without an analysis shows an excerpt)."""
+        return self.analysis.status is not AnalysisStatus.OK or self.analysis.verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +156,13 @@ class Digest:
     usage: Usage = Usage()
     notes: tuple[str, ...] = ()  # how this digest was made, for the record
     problems: tuple[str, ...] = ()  # what went wrong making it, each with what to do
+    wanted_topics: int = 0  # how many topics the settings asked for (0: not known)
+    url: str = ""  # the blog post's address, where blog.site_url is set
+
+    @property
+    def short_by(self) -> int:
+        """How many topics fewer than asked for it has: a quiet day's edition."""
+        return max(self.wanted_topics - len(self.topics), 0) if self.topics else 0
 
     @property
     def heading(self) -> str:
@@ -135,6 +179,8 @@ class SearchHit:
     title: str
     url: str  # the topic's source, where history has one
     kind: str  # "topic" or "trending"
+    snippet: str = ""  # the matching words in their context
+    links: tuple[str, ...] = ()  # the digest's blog post, the discussion, the article
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +190,8 @@ class SearchPage:
     pages: int
     total: int
     hits: tuple[SearchHit, ...]
+    last_day: date | None = None  # when the query was last covered
+    digests: int = 0  # in how many digests it matches
 
 
 class Want(StrEnum):

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from digestbot.core.models import (
     Analysis,
     AnalysisStatus,
+    Article,
+    Coverage,
     Digest,
     DigestMode,
     Prediction,
@@ -44,12 +46,13 @@ class Digests:
                 f"insert into source_posts ({_POST_COLUMNS}) values ({', '.join('?' * 11)}) "
                 "on conflict (id) do update set "
                 + ", ".join(f"{c} = excluded.{c}" for c in _POST_COLUMNS.split(", ")[1:]),
-                [_post_row(t.post) for t in digest.topics],
+                [_post_row(post) for t in digest.topics for post in t.posts],
             )
             self._db.execute(
                 """insert into digests (day, run_id, generated_at, model, mode, notes, problems,
-                       imported, prompt_tokens, completion_tokens, cost_usd, llm_calls, cache_hits)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       imported, prompt_tokens, completion_tokens, cost_usd, llm_calls, cache_hits,
+                       wanted_topics)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    on conflict (day) do update set run_id = excluded.run_id,
                        generated_at = excluded.generated_at, model = excluded.model,
                        mode = excluded.mode, notes = excluded.notes,
@@ -57,7 +60,8 @@ class Digests:
                        prompt_tokens = excluded.prompt_tokens,
                        completion_tokens = excluded.completion_tokens,
                        cost_usd = excluded.cost_usd, llm_calls = excluded.llm_calls,
-                       cache_hits = excluded.cache_hits""",
+                       cache_hits = excluded.cache_hits,
+                       wanted_topics = excluded.wanted_topics""",
                 [
                     day,
                     run_id,
@@ -72,17 +76,15 @@ class Digests:
                     usage.cost_usd,
                     usage.calls,
                     usage.cache_hits,
+                    digest.wanted_topics,
                 ],
             )
             self._db.executemany(
                 "insert into digest_topics (day, position, post_id, title, status, benefits, "
-                "ramifications, error) values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (day, i, t.post.id, t.title, t.analysis.status.value, t.analysis.benefits,
-                     t.analysis.ramifications, t.analysis.error)
-                    for i, t in enumerate(digest.topics)
-                ],
-            )  # fmt: skip
+                "ramifications, error, quotes, verified, also, first_covered, first_title) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(day, i, t.post.id, t.title, *_columns(t)) for i, t in enumerate(digest.topics)],
+            )
             self._db.executemany(
                 "insert into digest_trending (day, position, post_id, title, url) "
                 "values (?, ?, ?, ?, ?)",
@@ -103,11 +105,16 @@ class Digests:
         if row is None:
             return None
         topics = self._db.rows(
-            "select t.title as topic_title, t.status, t.benefits, t.ramifications, t.error, p.* "
+            "select t.title as topic_title, t.status, t.benefits, t.ramifications, t.error, "
+            "t.quotes, t.verified, t.also, t.first_covered, t.first_title, a.url as article_url, "
+            "a.text as article_text, a.title as article_title, a.error as article_error, p.* "
             "from digest_topics t join source_posts p on p.id = t.post_id "
+            "left join articles a on a.url = p.link and p.link != '' "
             "where t.day = ? order by t.position",
             key,
         )
+        also_ids = [i for t in topics for i in json.loads(t["also"] or "[]")]
+        also = {r["id"]: _post_from_row(r) for r in self._posts(also_ids)}
         trending = self._db.rows(
             "select post_id, title, url from digest_trending where day = ? order by position", key
         )
@@ -120,16 +127,7 @@ class Digests:
             generated_at=datetime.fromisoformat(row["generated_at"]),
             model=row["model"],
             mode=DigestMode(row["mode"]),
-            topics=tuple(
-                Topic(
-                    post=_post_from_row(t),
-                    title=t["topic_title"],
-                    analysis=Analysis(
-                        AnalysisStatus(t["status"]), t["benefits"], t["ramifications"], t["error"]
-                    ),
-                )
-                for t in topics
-            ),
+            topics=tuple(_topic_from_row(t, also) for t in topics),
             trending=tuple(Trending(r["post_id"], r["title"], r["url"]) for r in trending),
             predictions=tuple(
                 Prediction(r["event"], r["predicted"], r["rationale"]) for r in predictions
@@ -143,7 +141,14 @@ class Digests:
             ),
             notes=tuple(json.loads(row["notes"] or "[]")),
             problems=tuple(json.loads(row["problems"] or "[]")),
+            wanted_topics=row["wanted_topics"] or 0,
         )
+
+    def _posts(self, ids: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        return self._db.rows(f"select * from source_posts where id in ({marks})", ids)
 
     def days(self, since: date | None = None, until: date | None = None) -> list[date]:
         rows = self._db.rows(
@@ -157,11 +162,13 @@ class Digests:
         return bool(row and row["imported"])
 
     def covered_post_ids(self, other_than: date) -> set[str]:
-        """Ids of posts that were a topic of a digest of any other day."""
+        """Ids of posts that were a topic, or one of a topic's posts, of any other day."""
         rows = self._db.rows(
-            "select post_id from digest_topics where day != ?", [other_than.isoformat()]
+            "select post_id, also from digest_topics where day != ?", [other_than.isoformat()]
         )
-        return {row["post_id"] for row in rows}
+        covered = {row["post_id"] for row in rows}
+        covered.update(i for row in rows if row["also"] for i in json.loads(row["also"]))
+        return covered
 
     def recent_trending_titles(self, day: date, lookback_days: int) -> list[str]:
         since = day - timedelta(days=lookback_days)
@@ -181,6 +188,48 @@ def _post_row(post: SourcePost) -> tuple[Any, ...]:
     row["created_utc"] = _iso(post.created_utc)
     row["stored_at"] = now_text()
     return tuple(row[column] for column in _POST_COLUMNS.split(", "))
+
+
+def _columns(topic: Topic) -> tuple[Any, ...]:
+    a = topic.analysis
+    return (
+        a.status.value,
+        a.benefits,
+        a.ramifications,
+        a.error,
+        json.dumps(list(a.quotes), ensure_ascii=False) if a.quotes else "",
+        int(a.verified),
+        json.dumps([p.id for p in topic.also]) if topic.also else "",
+        topic.update_of.day.isoformat() if topic.update_of else "",
+        topic.update_of.title if topic.update_of else "",
+    )
+
+
+def _topic_from_row(row: dict[str, Any], also: dict[str, SourcePost]) -> Topic:
+    analysis = Analysis(
+        AnalysisStatus(row["status"]),
+        row["benefits"],
+        row["ramifications"],
+        row["error"],
+        quotes=tuple(json.loads(row["quotes"] or "[]")),
+        verified=bool(row["verified"]),
+    )
+    article = None
+    if row["article_url"]:
+        article = Article(
+            row["article_url"], row["article_text"], row["article_title"], row["article_error"]
+        )
+    update_of = None
+    if row["first_covered"]:
+        update_of = Coverage(date.fromisoformat(row["first_covered"]), row["first_title"])
+    return Topic(
+        post=_post_from_row(row),
+        title=row["topic_title"],
+        analysis=analysis,
+        article=article,
+        also=tuple(also[i] for i in json.loads(row["also"] or "[]") if i in also),
+        update_of=update_of,
+    )
 
 
 def _post_from_row(row: dict[str, Any]) -> SourcePost:

@@ -182,6 +182,29 @@ def _endpoints(db: Tables) -> None:
     )
 
 
+def _trust(db: Tables) -> None:
+    # What each topic rests on and what it continues: its quotes (JSON list) and whether
+    # they were found in the source; the other posts of its story that day (JSON list of
+    # ids, each also in source_posts); the day and title the story was first covered under.
+    for column, kind in (("quotes", str), ("verified", int), ("also", str)):
+        db["digest_topics"].add_column(column, kind, not_null_default="" if kind is str else 0)
+    db["digest_topics"].add_column("first_covered", str, not_null_default="")
+    db["digest_topics"].add_column("first_title", str, not_null_default="")
+    db["digests"].add_column("wanted_topics", int, not_null_default=0)
+    # Linked pages as read, so a page is fetched once however often its post is analysed.
+    db["articles"].create(
+        {
+            "url": str,  # as the post links it
+            "final_url": str,  # after redirects
+            "title": str,
+            "text": str,  # the main text, plain
+            "error": str,  # why it could not be read ("" when it was)
+            "fetched_at": str,
+        },
+        pk="url",
+    )
+
+
 STEPS = (
     ("0001_history", _history),
     ("0002_deliveries", _deliveries),
@@ -191,6 +214,7 @@ STEPS = (
     ("0006_search", _search),
     ("0007_owners_and_fingerprints", _owners_and_fingerprints),
     ("0008_endpoints", _endpoints),
+    ("0009_trust", _trust),
 )
 
 
