@@ -49,7 +49,7 @@ class HugoStyle:
 # and braces (Hugo shortcodes open with "{{<" or "{{%") become character references.
 _INLINE_MARKUP = re.compile(r"([\\`*_\[\]~])")
 _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
-_REFERENCES = {"<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
+_REFERENCES = str.maketrans({"<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"})
 # At the start of a paragraph these would turn it into a heading, list, quote or rule.
 _BLOCK_START = re.compile(r"^(?:[#=+-]|\d+[.)])")
 # What Hugo's typographer would turn into curly quotes, dashes and ellipses.
@@ -63,7 +63,7 @@ def escape_markdown(text: str, *, verbatim: bool = False) -> str:
     text that is quoted rather than written by us: titles and event names.
     """
     line = _ENTITY_LIKE.sub("&amp;", one_line(text))
-    line = "".join(_REFERENCES.get(ch, ch) for ch in line)
+    line = line.translate(_REFERENCES)
     line = _INLINE_MARKUP.sub(r"\\\1", line)
     if verbatim:
         line = _TYPOGRAPHY.sub(r"\\\1", line)
