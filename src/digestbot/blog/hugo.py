@@ -42,6 +42,9 @@ class HugoStyle:
     cover_alt: str
     cover_hidden: bool
     notice: str
+    site_url: str = ""  # the blog's address; a topic's update links the earlier post under it
+    link_sources: bool = False  # link each topic's discussion and article
+    show_quotes: bool = False  # show each topic's quotes from its source
 
 
 # Inline characters that could open markup anywhere in a line: code, emphasis,
