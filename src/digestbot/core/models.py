@@ -73,7 +73,9 @@ class Analysis:
     ramifications: str = ""
     error: str = ""
     quotes: tuple[str, ...] = ()  # verbatim from the source, what the analysis rests on
-    verified: bool = False  # every quote was found in the source text
+    # True: its quotes were found in the source; False: they were not (it is labelled
+    # unverified); None: never checked (imported from the blog, or made before quotes).
+    verified: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ class Topic:
     def grounded(self) -> bool:
         """Whether what is shown rests on the source: verified quotes, or the source's
         own words (a topic without an analysis shows an excerpt)."""
-        return self.analysis.status is not AnalysisStatus.OK or self.analysis.verified
+        return self.analysis.status is not AnalysisStatus.OK or self.analysis.verified is True
 
 
 @dataclass(frozen=True, slots=True)

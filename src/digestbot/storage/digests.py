@@ -198,7 +198,7 @@ def _columns(topic: Topic) -> tuple[Any, ...]:
         a.ramifications,
         a.error,
         json.dumps(list(a.quotes), ensure_ascii=False) if a.quotes else "",
-        int(a.verified),
+        None if a.verified is None else int(a.verified),
         json.dumps([p.id for p in topic.also]) if topic.also else "",
         topic.update_of.day.isoformat() if topic.update_of else "",
         topic.update_of.title if topic.update_of else "",
@@ -212,7 +212,7 @@ def _topic_from_row(row: dict[str, Any], also: dict[str, SourcePost]) -> Topic:
         row["ramifications"],
         row["error"],
         quotes=tuple(json.loads(row["quotes"] or "[]")),
-        verified=bool(row["verified"]),
+        verified=None if row["verified"] is None else bool(row["verified"]),
     )
     article = None
     if row["article_url"]:

@@ -186,8 +186,9 @@ def _trust(db: Tables) -> None:
     # What each topic rests on and what it continues: its quotes (JSON list) and whether
     # they were found in the source; the other posts of its story that day (JSON list of
     # ids, each also in source_posts); the day and title the story was first covered under.
-    for column, kind in (("quotes", str), ("verified", int), ("also", str)):
-        db["digest_topics"].add_column(column, kind, not_null_default="" if kind is str else 0)
+    db["digest_topics"].add_column("quotes", str, not_null_default="")
+    db["digest_topics"].add_column("verified", int)  # 1, 0, or null: never checked
+    db["digest_topics"].add_column("also", str, not_null_default="")
     db["digest_topics"].add_column("first_covered", str, not_null_default="")
     db["digest_topics"].add_column("first_title", str, not_null_default="")
     db["digests"].add_column("wanted_topics", int, not_null_default=0)
