@@ -126,8 +126,13 @@ DISCORD_LINK = re.compile(r"\[((?:\\.|[^\\\[\]])*)\]\(<([^<>]*)>\)")
 SLACK_LINK = re.compile(r"<([^<>|]*)\|([^<>]*)>")
 # Our own Discord markup around the untrusted text.
 DISCORD_OWN = re.compile(
-    r"\*\*Daily AI digest · \d{4}-\d\d-\d\d\*\*|\*\*(?:Benefits|Ramifications|Trending:|Predictions:)\*\*"
+    r"\*\*Daily AI digest · \d{4}-\d\d-\d\d\*\*"
+    r"|\*\*(?:Benefits|Ramifications|Trending:|Predictions:|Sources:)\*\*"
     r"|\*(?:From the source|Analysis unavailable today; from the source):\*"
+    r"|^\*Update, first covered on (?=.*\*$)|(?<=\d)\*$"  # the update line, italic
+    r"|^> “(?=.*”$)"  # a quote of the source, as a block quote
+    r"|^\*(?:Unverified|The linked page could not be read)[^*]*\*$",
+    re.MULTILINE,
 )
 DISCORD_MARKUP = "\\*_~`|[]<>#"
 MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)

@@ -28,6 +28,8 @@ from digestbot.chat.slack.render import SlackMessage
 from digestbot.core.models import (
     Analysis,
     AnalysisStatus,
+    Article,
+    Coverage,
     Digest,
     DigestMode,
     Prediction,
@@ -68,12 +70,21 @@ URL = st.one_of(
 
 @st.composite
 def digests(draw: st.DrawFn) -> Digest:
+    def post(i: int) -> SourcePost:
+        link = draw(st.one_of(st.just(""), URL))
+        return SourcePost(f"p{i}", "reddit:x", draw(TEXT), draw(URL), MOMENT, draw(TEXT), link)
+
     def topic(i: int) -> Topic:
         status = draw(st.sampled_from(AnalysisStatus))
-        title = draw(TEXT)
-        post = SourcePost(f"p{i}", "reddit:x", title, draw(URL), MOMENT, body=draw(TEXT))
-        cleaned = one_line(title) or "untitled"  # selection drops posts with no visible title
-        return Topic(post, cleaned, Analysis(status, draw(TEXT), draw(TEXT)))
+        first = post(i)
+        cleaned = one_line(first.title) or "untitled"  # selection drops posts with no title
+        quotes = tuple(draw(st.lists(TEXT, max_size=3)))
+        verified = draw(st.sampled_from([True, False, None]))
+        article = draw(st.one_of(st.none(), st.builds(Article, URL, TEXT, TEXT, TEXT)))
+        update = draw(st.one_of(st.none(), st.builds(Coverage, st.dates(), TEXT, URL)))
+        also = tuple(post(1000 * i + n) for n in range(draw(st.integers(0, 4))))
+        analysis = Analysis(status, draw(TEXT), draw(TEXT), quotes=quotes, verified=verified)
+        return Topic(first, cleaned, analysis, article, also, update)
 
     return Digest(
         day=date(2026, 11, 20),
@@ -87,17 +98,27 @@ def digests(draw: st.DrawFn) -> Digest:
         predictions=tuple(
             Prediction(draw(TEXT), draw(TEXT), draw(TEXT)) for _ in range(draw(st.integers(0, 30)))
         ),
+        wanted_topics=draw(st.integers(0, 25)),
+        url=draw(st.one_of(st.just(""), URL)),
     )
 
 
 def busiest(text: str) -> Digest:
     """The most of everything, every text `text` and every link long."""
     long_url = "https://e.example/" + "a" * 494  # 512: the longest link that stays a link
+
+    def post(i: int) -> SourcePost:
+        return SourcePost(f"p{i}", "reddit:x", text, long_url, MOMENT, text, long_url)
+
+    status = [AnalysisStatus.FAILED, AnalysisStatus.OK, AnalysisStatus.OK]
     topics = tuple(
         Topic(
-            SourcePost(f"p{i}", "reddit:x", text, long_url, MOMENT, body=text),
+            post(i),
             text,
-            Analysis(AnalysisStatus.OK if i % 3 else AnalysisStatus.FAILED, text, text),
+            Analysis(status[i % 3], text, text, quotes=(text, text, text), verified=False),
+            Article(long_url, text, text, text),
+            tuple(post(1000 + 10 * i + n) for n in range(4)),
+            Coverage(date(2026, 11, 1), text, long_url),
         )
         for i in range(25)
     )
@@ -109,6 +130,8 @@ def busiest(text: str) -> Digest:
         topics=topics,
         trending=tuple(Trending(f"t{i}", text, long_url) for i in range(50)),
         predictions=tuple(Prediction(text, text, text) for _ in range(30)),
+        wanted_topics=30,
+        url=long_url,
     )
 
 

@@ -16,9 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from digestbot.core.headlines import UNVERIFIED, excerpt, is_unverified, quiet_day, source_links
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, Topic
 from digestbot.core.ports import Published
-from digestbot.core.text import one_line, safe_url, shorten
+from digestbot.core.text import one_line, safe_url
 
 SECTION_TOPICS = "Possible consequences of current developments"
 SECTION_TRENDING = "Currently trending topics"
@@ -119,8 +120,12 @@ def render_front_matter(digest: Digest, style: HugoStyle) -> str:
     )
 
 
-def _topic_block(number: int, topic: Topic) -> str:
+def _topic_block(number: int, topic: Topic, style: HugoStyle) -> str:
     lines = [f"{number}. **{escape_markdown(topic.title, verbatim=True)}**", ""]
+    if topic.update_of:
+        day = topic.update_of.day.isoformat()
+        when = f"[{day}]({link_destination(topic.update_of.url)})" if topic.update_of.url else day
+        lines += [f"   *Update, first covered on {when}.*", ""]
     analysis = topic.analysis
     if analysis.status is AnalysisStatus.OK:
         lines += [
@@ -132,18 +137,25 @@ def _topic_block(number: int, topic: Topic) -> str:
             "",
             *_analysis_text(analysis.ramifications),
         ]
+        if style.show_quotes and analysis.quotes:
+            quoted = " · ".join(f"“{escape_markdown(q)}”" for q in analysis.quotes)
+            lines += ["", f"   - *From the source:* {quoted}"]
+        if is_unverified(topic):
+            lines += ["", f"   *{escape_markdown(UNVERIFIED)}*"]
     else:
         label = (
             "*From the source:*"
             if analysis.status is AnalysisStatus.SKIPPED
             else "*Analysis unavailable today; from the source:*"
         )
-        excerpt = escape_markdown(shorten(one_line(topic.post.body), EXCERPT_CHARS))
+        text = escape_markdown(excerpt(topic, EXCERPT_CHARS))
         link = f" [(discussion)]({link_destination(topic.post.url)})" if topic.post.url else ""
-        if excerpt or link:
-            lines.append(f"   {label} {excerpt}{link}")
-        else:
-            lines.append("   *No analysis in this digest.*")
+        lines.append(f"   {label} {text}{link}")
+    if style.link_sources and (links := source_links(topic)):
+        listed = " · ".join(
+            f"[{escape_markdown(label)}]({link_destination(url)})" for label, url in links
+        )
+        lines += ["", f"   - *Sources:* {listed}"]
     return "\n".join(lines)
 
 
@@ -163,8 +175,10 @@ def render_hugo(digest: Digest, style: HugoStyle) -> str:
             "\n> *Headline edition:* no language model was configured for this run, so each"
             " topic carries an excerpt of its source instead of an analysis."
         )
+    if quiet := quiet_day(digest):
+        parts.append(f"\n> {escape_markdown(quiet)}")
     parts += ["", f"## {SECTION_TOPICS}", ""]
-    parts += [_topic_block(i, t) + "\n" for i, t in enumerate(digest.topics, start=1)]
+    parts += [_topic_block(i, t, style) + "\n" for i, t in enumerate(digest.topics, start=1)]
     if digest.trending:
         parts += [f"## {SECTION_TRENDING}", ""]
         parts += [f"- {escape_markdown(t.title, verbatim=True)}" for t in digest.trending]

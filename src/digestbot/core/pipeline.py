@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from digestbot.core.claims import hold
 from digestbot.core.errors import SourceError
-from digestbot.core.models import Collection, Digest, DigestMode, Usage
+from digestbot.core.links import PostUrl, no_url, with_links
+from digestbot.core.models import Article, Collection, Digest, DigestMode, SourcePost, Topic, Usage
 from digestbot.core.ports import History, Progress, Published, Publisher, Source
 from digestbot.core.select import SelectionRules, select_topics, select_trending
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
 
 CLAIM_STALE_AFTER = timedelta(minutes=30)  # a generation takes minutes at most
 CLAIM_WAIT_SECONDS = 15 * 60.0  # how long a second run waits for the first one's digest
+
+
+class ArticleReading(Protocol):
+    async def read(self, posts: Sequence[SourcePost]) -> dict[str, Article]:
+        """The pages the posts link to, by link: each read, or with why it was not."""
+        ...
 
 
 class NoProgress:
@@ -105,6 +112,8 @@ class Pipeline:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         progress: Progress | None = None,
         owner: str = "",
+        articles: ArticleReading | None = None,
+        post_url: PostUrl = no_url,
     ) -> None:
         self._history = history
         self._analyst = analyst
@@ -115,6 +124,8 @@ class Pipeline:
         self._clock = clock
         self._progress = progress or NoProgress()
         self._owner = owner
+        self._articles = articles
+        self._post_url = post_url
 
     async def generate(
         self,
@@ -160,6 +171,7 @@ class Pipeline:
     async def _complete(self, digest: Digest, started: float, *, dry_run: bool) -> Outcome:
         """Publish a stored digest where it is missing; runs of its day that were
         interrupted on the way are recorded as completed once it reached its places."""
+        digest = with_links(digest, self._post_url)
         published = () if dry_run else await self._publish(digest)
         outcome = Outcome(digest, False, published, time.perf_counter() - started)
         if not dry_run and outcome.status != RunStatus.FAILED:
@@ -181,7 +193,7 @@ class Pipeline:
         try:
             self._progress.stage("collecting posts")
             collection = await gather()
-            digest = await self._build(day, collection)
+            digest = with_links(await self._build(day, collection), self._post_url)
             usage = digest.usage
             published: tuple[Published, ...] = ()
             if record:
@@ -222,6 +234,7 @@ class Pipeline:
             self._rules,
         )
         notes, problems = list(collection.notes), list(collection.problems)
+        topics = await self._read_articles(topics, notes)
         if len(trending) < self._rules.trending_min and collection.trending:
             notes.append(f"only {len(trending)} new trending titles")
         predictions: tuple = ()
@@ -247,7 +260,24 @@ class Pipeline:
             usage=usage,
             notes=tuple(notes),
             problems=tuple(problems),
+            wanted_topics=self._rules.topics,
         )
+
+    async def _read_articles(
+        self, topics: tuple[Topic, ...], notes: list[str]
+    ) -> tuple[Topic, ...]:
+        """The topics with the pages their posts link to, as read (or why not)."""
+        linked = [t.post for t in topics if t.post.link]
+        if self._articles is None or not linked:
+            return tuple(topics)
+        self._progress.stage(f"reading {len(linked)} linked pages")
+        read = await self._articles.read(linked)
+        if unread := [a for a in read.values() if a.error and not a.text]:
+            notes.append(
+                f"{len(unread)} of {len(linked)} linked pages could not be read "
+                f"({unread[0].error}): those topics rest on their posts alone"
+            )
+        return tuple(replace(t, article=read.get(t.post.link, t.article)) for t in topics)
 
     async def _publish(self, digest: Digest) -> tuple[Published, ...]:
         if not self._publishers:

@@ -15,7 +15,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from digestbot.core.lines import headline_lines, search_lines
+from digestbot.core.headlines import (
+    UNREAD,
+    UNVERIFIED,
+    excerpt,
+    headline_lines,
+    is_unverified,
+    sources_line,
+    unread,
+    update_line,
+)
+from digestbot.core.lines import search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
 from digestbot.core.text import fit, one_line, pack_lines, safe_url
 
@@ -29,6 +39,8 @@ FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 URL_MAX = 512
+QUOTE_MAX = 300
+SOURCES_MAX = 1000  # the links beyond the title's: room is kept for the analysis
 COLOUR = 0x5865F2
 
 _MARKUP = re.compile(r"([\\*_~`|\[\]<>#])")
@@ -92,6 +104,20 @@ def render_headline(digest: Digest) -> list[DiscordMessage]:
     return [DiscordMessage(content=chunk) for chunk in pack_lines(lines, CONTENT_MAX)]
 
 
+def _extras(topic: Topic) -> tuple[list[str], list[str]]:
+    """What a topic's embed says besides its analysis: before it, what it continues;
+    after it, its quotes, how sure it is, and its links beyond the title's (each bounded)."""
+    before = [f"*{update}*"] if (update := update_line(topic, MARKUP)) else []
+    after = [f"> “{escape(q, QUOTE_MAX)}”" for q in topic.analysis.quotes[:2]]
+    if is_unverified(topic):
+        after.append(f"*{UNVERIFIED}*")
+    if unread(topic):
+        after.append(f"*{UNREAD}*")
+    if topic.post.link or topic.also:  # the title already links the discussion
+        after.append(sources_line(topic, MARKUP, SOURCES_MAX))
+    return before, after
+
+
 def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
     embed: dict[str, Any] = {
         "title": f"{number}. {escape(topic.title, TITLE_MAX - 4)}",
@@ -100,20 +126,23 @@ def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
     if (url := safe_url(topic.post.url)) and len(url) <= URL_MAX:
         embed["url"] = url
     analysis = topic.analysis
+    before, after = _extras(topic)
     if analysis.status is AnalysisStatus.OK:
-        half = (DESCRIPTION_MAX - 40) // 2
-        embed["description"] = (
-            f"**Benefits**\n{escape(analysis.benefits, half)}\n\n"
-            f"**Ramifications**\n{escape(analysis.ramifications, half)}"
-        )
+        # The analysis takes the room the rest leaves, half each.
+        rest = sum(len(part) + 2 for part in before + after) + 40
+        half = (DESCRIPTION_MAX - rest) // 2
+        body = [
+            f"**Benefits**\n{escape(analysis.benefits, half)}",
+            f"**Ramifications**\n{escape(analysis.ramifications, half)}",
+        ]
     else:
         label = (
             "From the source"
             if analysis.status is AnalysisStatus.SKIPPED
             else "Analysis unavailable today; from the source"
         )
-        excerpt = escape(topic.post.body, 400) or "(a link post)"
-        embed["description"] = f"*{label}:* {excerpt}"
+        body = [f"*{label}:* {escape(excerpt(topic, 400))}"]
+    embed["description"] = "\n\n".join(part for part in before + body + after if part)
     return embed
 
 

@@ -15,7 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from digestbot.core.lines import headline_lines, search_lines
+from digestbot.core.headlines import (
+    UNREAD,
+    UNVERIFIED,
+    excerpt,
+    headline_lines,
+    is_unverified,
+    sources_line,
+    unread,
+    update_line,
+)
+from digestbot.core.lines import search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
 from digestbot.core.text import fit, one_line, pack_lines, safe_url, shorten
 
@@ -33,6 +43,8 @@ SIZE_BUDGET = 9_000
 BLOCK_ALLOWANCE = 80
 FALLBACK_MAX = 300
 URL_MAX = 512
+QUOTE_MAX = 300
+SOURCES_MAX = 1500  # the links: room is kept for the analysis
 
 Block = dict[str, Any]
 
@@ -136,22 +148,35 @@ def render_headline(digest: Digest) -> list[SlackMessage]:
 
 
 def topic_blocks(number: int, topic: Topic) -> list[Block]:
-    blocks = [section(f"*{number}. {MARKUP.link(topic.title, topic.post.url, 300)}*")]
+    """A topic's blocks: its title linked to its discussion, what it continues, the
+    analysis (or an excerpt), its quotes, how sure it is, and where it comes from; one
+    message's worth (a /digest topic answer is one), the analysis taking what is left."""
+    before = [section(f"*{number}. {MARKUP.link(topic.title, topic.post.url, 300)}*")]
+    if update := update_line(topic, MARKUP):
+        before.append(section(f"_{update}_"))
     analysis = topic.analysis
+    after = [section(f"&gt; “{escape(q, QUOTE_MAX)}”") for q in analysis.quotes[:2]]
+    if is_unverified(topic):
+        after.append(section(f"_{UNVERIFIED}_"))
+    if unread(topic):
+        after.append(section(f"_{UNREAD}_"))
+    if sources := sources_line(topic, MARKUP, SOURCES_MAX):
+        after.append(section(sources))
     if analysis.status is AnalysisStatus.OK:
-        blocks.append(section(f"*Benefits:* {escape(analysis.benefits, SECTION_MAX - 20)}"))
-        blocks.append(
-            section(f"*Ramifications:* {escape(analysis.ramifications, SECTION_MAX - 20)}")
-        )
+        room = SIZE_BUDGET - _size([*before, *after]) - 3 * BLOCK_ALLOWANCE - 40
+        share = min(room // 2, SECTION_MAX) - 20
+        body = [
+            section(f"*Benefits:* {escape(analysis.benefits, share)}"),
+            section(f"*Ramifications:* {escape(analysis.ramifications, share)}"),
+        ]
     else:
         label = (
             "From the source"
             if analysis.status is AnalysisStatus.SKIPPED
             else "Analysis unavailable today; from the source"
         )
-        excerpt = escape(topic.post.body, 400) or "(a link post)"
-        blocks.append(section(f"_{label}:_ {excerpt}"))
-    return [*blocks, {"type": "divider"}]
+        body = [section(f"_{label}:_ {escape(excerpt(topic, 400))}")]
+    return [*before, *body, *after, {"type": "divider"}]
 
 
 def _detail_groups(digest: Digest) -> list[list[Block]]:
