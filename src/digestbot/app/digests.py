@@ -11,6 +11,7 @@ from pathlib import Path
 from digestbot.app.wiring import Wiring
 from digestbot.config.loader import Config
 from digestbot.core.errors import MissingDigest
+from digestbot.core.links import with_links
 from digestbot.core.models import Collection, Digest
 from digestbot.core.pipeline import Outcome, Pipeline, collect
 from digestbot.core.ports import Progress, Published
@@ -78,6 +79,7 @@ class App:
                     clock=self.clock,
                     progress=self._progress,
                     owner=wiring.owner,
+                    post_url=wiring.post_url,
                 )
                 return await pipeline.generate(day, gather, force=force, dry_run=dry_run)
 
@@ -89,6 +91,7 @@ class App:
                 raise MissingDigest(
                     f"there is no digest for {day} in history: run `digestbot generate` first"
                 )
+            digest = with_links(digest, self.wiring.post_url)
             publishers = self.wiring.chat_publishers(store)
             return tuple(await asyncio.gather(*(p.publish(digest) for p in publishers)))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,6 +110,14 @@ class Wiring:
         style = HugoStyle(**{**b.as_dict(), "tags": tuple(b.tags)})
         storage = self.settings.storage
         return HugoBlog(folder or Path(storage.blog_dir), storage.post_filename, style)
+
+    def post_url(self, day: date) -> str:
+        """The day's post on the blog, or "" while blog.site_url is not set."""
+        from digestbot.blog.address import BlogAddress
+
+        storage = self.settings.storage
+        address = BlogAddress(self.settings.blog.site_url, storage.blog_dir, storage.post_filename)
+        return address.post_url(day)
 
     def prompts(self) -> tuple[PromptTemplate, PromptTemplate]:
         """The topic and predictions prompts, checked before anything is spent."""

@@ -18,6 +18,7 @@ from digestbot.cli.output import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from digestbot.cli.parser import Commands
+    from digestbot.core.models import Digest
     from digestbot.core.pipeline import Outcome
     from digestbot.core.ports import Published
 
@@ -122,6 +123,7 @@ def _summary(outcome: Outcome) -> None:
         ("day", str(digest.day)),
         ("mode", digest.mode.value + (f" ({digest.model})" if digest.model else "")),
         ("topics", topics),
+        ("grounded", _grounding(digest)),
         ("trending", str(len(digest.trending))),
         ("predictions", str(len(digest.predictions))),
         ("LLM calls", f"{usage.calls} ({usage.cache_hits} answers from cache)"),
@@ -142,6 +144,15 @@ def _summary(outcome: Outcome) -> None:
     for topic in digest.topics:
         if topic.analysis.status is AnalysisStatus.FAILED:
             warn("no analysis", f"{topic.title[:80]} ({topic.analysis.error})")
+
+
+def _grounding(digest: Digest) -> str:
+    """How many topics rest visibly on their source, how many are unverified, and updates."""
+    grounded = sum(t.grounded for t in digest.topics)
+    text = f"{grounded} of {len(digest.topics)} ({len(digest.topics) - grounded} unverified)"
+    if updates := sum(t.update_of is not None for t in digest.topics):
+        text += f"; {updates} updates of stories covered before"
+    return text
 
 
 def publish_command(args: argparse.Namespace) -> int:
