@@ -216,3 +216,28 @@ class History(Protocol):
     claims: Claims
     reports: Reports
     search: SearchIndex
+
+
+# -- the pages link posts point to --------------------------------------------------
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from digestbot.core.models import Article
+
+
+class ArticleCache(Protocol):
+    """Pages read before, by the post's link; `final_url` is where it was read, after
+    redirects."""
+
+    def get(self, url: str) -> Article | None: ...
+
+    def put(self, url: str, article: Article, final_url: str) -> None: ...
+
+
+class ArticleSource(Protocol):
+    async def read(
+        self, posts: Sequence[SourcePost], *, refresh: bool = False
+    ) -> dict[str, Article]:
+        """The articles the posts link to, keyed by the post's link; never raises for a
+        page (an Article's `error` says why it was not read)."""
+        ...

@@ -8,6 +8,7 @@ import os
 import sqlite3
 
 from digestbot.storage import schema
+from digestbot.storage.articles import Articles
 from digestbot.storage.base import Database, no_history, storage_error, uri_path
 from digestbot.storage.cache import AnalysisCache
 from digestbot.storage.claims import Claims
@@ -31,6 +32,7 @@ class Store:
         self.reports = Reports(db)
         self.search = Search(db)
         self.endpoints = Endpoints(db)
+        self.articles = Articles(db)
 
     def close(self) -> None:
         self.db.close()
