@@ -175,7 +175,7 @@ async def test_json_mode_echoes_the_schema_but_constrained_output_never_does() -
         again = json.loads(
             (await ask(fake, SHOWN, response_format=json_mode)).choices[0].message.content
         )
-        assert again.keys() == {"benefits", "ramifications"}  # one echo, as asked
+        assert again.keys() == {"quotes", "benefits", "ramifications"}  # one echo, as asked
         fake.echo_style = "verbatim"
         fake.script("Cheap GPUs", *["echo"] * 4)
         verbatim = await ask(fake, SHOWN, response_format=json_mode)
@@ -210,6 +210,48 @@ async def test_constrained_output_fits_any_schema() -> None:
         reply = await ask(fake, response_format={"type": "json_object", "schema": schema})
         answer = json.loads(reply.choices[0].message.content)
         assert answer == {"greeting": "text", "count": 1, "mood": "calm", "items": []}
+
+
+SOURCED = [
+    {"role": "system", "content": "Quote the text between the <source> tags."},
+    {
+        "role": "user",
+        "content": "Community: ML\n<source>\nTitle: Cheap GPUs\n\nThe linked page (a.example):\n"
+        "Prices fell by half this year. Supply is up.\n</source>\n",
+    },
+]
+
+
+async def test_the_fake_quotes_its_source_or_makes_quotes_up() -> None:
+    def quotes(reply) -> list[str]:
+        return json.loads(reply.choices[0].message.content)["quotes"]
+
+    with FakeOpenAI() as fake:
+        assert quotes(await ask(fake, SOURCED)) == ["Prices fell by half this year."]
+        bare = "<source>\nTitle: Cheap GPUs\n\n(No text: only the title is known.)\n</source>"
+        assert quotes(await ask(fake, [{"role": "user", "content": bare}])) == ["Cheap GPUs"]
+        fake.script("Cheap GPUs", "invented")
+        assert quotes(await ask(fake, SOURCED)) == [
+            "This changes everything we knew about Cheap GPUs"
+        ]
+    with FakeOpenAI(quotes="invented_once") as fake:
+        assert "changes everything" in quotes(await ask(fake, SOURCED))[0]
+        repair = [*SOURCED, {"role": "user", "content": "That reply was not usable (...)."}]
+        assert quotes(await ask(fake, repair)) == ["Prices fell by half this year."]
+        fake.quotes = "invented"
+        assert "changes everything" in quotes(await ask(fake, repair))[0]
+
+
+async def test_the_fake_can_leave_a_prediction_without_a_year() -> None:
+    events = [{"role": "user", "content": "Give predictions.\nEvents:\n- AGI\n- Fusion"}]
+    with FakeOpenAI() as fake:
+        fake.script("Events:", "yearless")
+        first, second = (
+            [p["predicted"] for p in json.loads(r.choices[0].message.content)["predictions"]]
+            for r in [await ask(fake, events), await ask(fake, events)]
+        )
+    assert first[0].startswith("It is hard to say") and first[1] == "2031"
+    assert second == ["2031", "2031"]
 
 
 async def test_a_prompt_over_the_context_gets_the_servers_error() -> None:

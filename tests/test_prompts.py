@@ -16,8 +16,9 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 
 def test_shipped_prompts_load_with_their_declared_variables() -> None:
     topic = load_prompt("topic_analysis")
-    assert topic.variables == {"title", "community", "body"}
+    assert topic.variables == {"title", "community", "body", "earlier"}
     assert topic.origin == "shipped topic_analysis.toml"
+    assert '"quotes"' in topic.system.template and "word for word" in topic.system.template
     predictions = load_prompt("predictions")
     assert predictions.variables == {"today", "events"}
 
@@ -32,6 +33,17 @@ def test_a_prompts_folder_replaces_only_the_files_it_has(tmp_path: Path) -> None
     assert topic.version.startswith("7-") and topic.origin.endswith("topic_analysis.toml")
     assert topic.render(title="T", community="c", body="b")[1]["content"] == "T"
     assert load_prompt("predictions", folder).origin == "shipped predictions.toml"
+
+
+def test_a_users_prompt_written_before_earlier_coverage_still_works(tmp_path: Path) -> None:
+    """A topic prompt of version 1 (no $earlier) loads, and renders what it uses."""
+    old = (
+        'version = 1\nvariables = ["title", "community", "body"]\n'
+        'system = "Analyse."\nuser = "$community <source>$title $body</source>"\n'
+    )
+    topic = load_prompt("topic_analysis", write(tmp_path, "topic_analysis", old))
+    given = {"title": "T", "community": "c", "body": "b", "earlier": "Earlier coverage: x"}
+    assert topic.render(**given)[1]["content"] == "c <source>T b</source>"
 
 
 def test_a_missing_prompts_folder_is_an_error(tmp_path: Path) -> None:

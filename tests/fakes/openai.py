@@ -36,14 +36,17 @@ the listed events in the prompt. Every argument is an attribute too, read per re
   come before its slot, with a ping every `ping_seconds`; with `drops_busy_streams` (as
   the real one did with schema-constrained streams, seen by hand) a stream that arrives
   while the slot is busy ends after its first chunk, with no finish_reason (`dropped`).
+- Answers (tests/fakes/llm_answers.py): an analysis quotes a real sentence of its source;
+  `quotes` "invented" makes them up, "invented_once" makes them up and copies them on the
+  repair try.
 - `script(text, *kinds)`: the next replies to prompts holding `text` go "good",
-  "malformed", "refusal", "blank", "truncated" (cut, "length") or "echo".
+  "malformed", "refusal", "blank", "truncated" (cut, "length"), "echo", "invented"
+  (quotes made up) or "yearless" (the first prediction names no year).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import deque
 from typing import Any
@@ -51,6 +54,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes import llm_server as ls
+from tests.fakes.llm_answers import QUOTE_MODES, answer_to, conform, constraint, echo, text_of
 from tests.fakes.server import FakeServer, json_response
 
 
@@ -73,8 +77,11 @@ class FakeOpenAI(ls.LocalServing, FakeServer):
         api_key: str | None = "test-key",
         ping_seconds: float = 15.0,
         drops_busy_streams: bool = False,
+        quotes: str = "source",
     ) -> None:
         assert flavour in ls.FLAVOURS and on_disconnect in ("finish", "finish_all", "cancel")
+        assert quotes in QUOTE_MODES
+        self.quotes = quotes
         self.latency, self.service_time, self.slots = latency, service_time, slots
         self.on_disconnect, self.ping_seconds = on_disconnect, ping_seconds
         self.drops_busy_streams = drops_busy_streams
@@ -137,13 +144,14 @@ class FakeOpenAI(ls.LocalServing, FakeServer):
                 message = "response_format json_schema is not supported"
                 error = {"message": message, "type": "invalid_request_error"}
                 return json_response({"error": error}, status=400)
-        prompt = "\n".join(_text(m.get("content")) for m in payload["messages"])
+        prompt = "\n".join(text_of(m.get("content")) for m in payload["messages"])
         return await self._serve(request, payload, self._reply(payload, prompt))
 
     def _reply(self, payload: dict[str, Any], prompt: str) -> ls.Reply:
         kind = self._scripted(prompt)
         schema = constraint(payload)
-        answer = json.loads(self._answer(prompt))
+        repair = "not usable" in prompt  # our repair request
+        answer = answer_to(prompt, quotes=self.quotes, repair=repair, kind=kind)
         if schema is not None:
             answer = conform(answer, schema)
         content: str | None = json.dumps(answer, ensure_ascii=False)
@@ -212,87 +220,3 @@ class FakeOpenAI(ls.LocalServing, FakeServer):
             asked = json.loads(await request.text() or "{}").get("model", "")
             return ls.ollama_info(path, self.model, n_ctx, asked)
         return ls.not_found(self.flavour)
-
-    @staticmethod
-    def _answer(prompt: str) -> str:
-        if "predictions" in prompt and (events := re.findall(r"^- (.+)$", prompt, re.M)):
-            return json.dumps(
-                {
-                    "predictions": [
-                        {
-                            "event": e,
-                            "predicted": "2031",
-                            "rationale": f"Steady progress makes {e.lower()} plausible by then.",
-                        }
-                        for e in events
-                    ]
-                }
-            )
-        title = m[1] if (m := re.search(r"Title: (.*)", prompt)) else "this topic"
-        return json.dumps(
-            {
-                "benefits": f"Work on {title} could make models cheaper to train.",
-                "ramifications": f"{title} also raises questions of cost and misuse.",
-            },
-            ensure_ascii=False,
-        )
-
-
-def _text(content: Any) -> str:
-    """A message's text, a string or a list of content parts."""
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return content or ""
-
-
-def constraint(payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The schema the server constrains its output to, wherever the request put it."""
-    response_format = payload.get("response_format") or {}
-    if response_format.get("type") == "json_schema":
-        return (response_format.get("json_schema") or {}).get("schema") or {"type": "object"}
-    schema = response_format.get("schema") if response_format.get("type") == "json_object" else None
-    vllm = payload.get("guided_json") or (payload.get("structured_outputs") or {}).get("json")
-    for found in (schema, payload.get("format"), vllm):
-        if isinstance(found, str) and found.strip().startswith("{"):
-            found = json.loads(found)
-        if isinstance(found, dict):
-            return found
-    return None
-
-
-def conform(value: Any, schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
-    """`value` made to fit `schema`, as grammar-constrained decoding would make it."""
-    defs = schema.get("$defs", {}) if defs is None else defs
-    if "$ref" in schema:
-        schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
-    if options := schema.get("anyOf") or schema.get("oneOf"):
-        schema = next((o for o in options if o.get("type") != "null"), options[0])
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
-    if "enum" in schema:
-        return value if value in schema["enum"] else schema["enum"][0]
-    if kind == "object" or "properties" in schema:
-        given = value if isinstance(value, dict) else {}
-        return {k: conform(given.get(k), s, defs) for k, s in schema.get("properties", {}).items()}
-    if kind == "array":
-        items = value if isinstance(value, list) else []
-        return [conform(item, schema.get("items", {}), defs) for item in items]
-    fits = {"string": str, "number": int | float, "integer": int, "boolean": bool}.get(kind or "")
-    if fits is None or (isinstance(value, fits) and (kind == "boolean") == isinstance(value, bool)):
-        return value
-    return {"string": "text", "boolean": True}.get(kind or "", 1)
-
-
-def echo(answer: dict[str, Any], prompt: str, style: str) -> str:
-    """A small model's echo of the schema it was shown."""
-    decoder, shown, at = json.JSONDecoder(), None, prompt.find("{")
-    while style == "verbatim" and at >= 0:
-        try:
-            shown, end = decoder.raw_decode(prompt, at)
-        except ValueError:
-            end = at + 1
-        at = prompt.find("{", end)
-    if shown is not None:
-        return json.dumps(shown, ensure_ascii=False)
-    return json.dumps({"type": "object", "properties": answer}, ensure_ascii=False)

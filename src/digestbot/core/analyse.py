@@ -2,35 +2,38 @@
 
 Calls run at once up to a limit that can adapt to the server (core/limiter.py); each
 prompt is fitted into the model's context window; each answer is validated against a
-schema (an echo of the schema unwrapped), given one repair try, and cached in the store
-as soon as it is good, so a run that dies half way resumes where it stopped. A topic
+schema and checked (core/asking.py), given one repair try, and cached in the store as
+soon as it is good, so a run that dies half way resumes where it stopped. A topic
 whose analysis fails is published headline-only.
+
+An analysis rests on quotes from its source, checked word for word (core/grounding.py).
+One whose quotes are still not found after the repair try is published with the quotes
+that were found, labelled unverified, or left out (`unverified="leave_out"`: the topic
+shows its source's excerpt). A prediction must name a year; one that still names none
+after the repair try is left out, and the result's notes say how many.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
-from pydantic import ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
-
-from digestbot.core.answers import Answer, PredictionsAnswer, Pricing, TopicAnswer
-from digestbot.core.errors import LLMBusy, LLMError, LLMOutputError, LLMUnavailable
+from digestbot.core.answers import PredictionsAnswer, Pricing, TopicAnswer, names_year, yearless
+from digestbot.core.asking import Asker
+from digestbot.core.errors import LLMUnavailable
+from digestbot.core.grounding import ground
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.core.models import Analysis, AnalysisStatus, Prediction, Topic, Usage
-from digestbot.core.ports import LLM, AnalysisCache, Completion, Prompt
-from digestbot.core.replies import EchoedSchema, parse_reply
-from digestbot.core.text import as_data, one_line
+from digestbot.core.ports import LLM, AnalysisCache, Prompt
+from digestbot.core.text import one_line, shorten
+from digestbot.core.topic_input import community, earlier_note, topic_input
 
 MIN_SOURCE_TOKENS = 50  # less of the source than this is not worth an analysis
-REPAIR_TOKENS = 80  # the repair request's own words
-BUSY_TRIES = 4  # a request dropped as busy is asked again, with fewer at once, this often
-BUSY_WAIT = wait_exponential(multiplier=1, max=15)
+REPAIR_TOKENS = 160  # the repair request's own words, with the quotes it names
+UNGROUNDED = "its quotes were not found in the source"
+UNVERIFIED_POLICIES = ("label", "leave_out")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +41,20 @@ class AnalysisResult:
     topics: tuple[Topic, ...]
     predictions: tuple[Prediction, ...]
     usage: Usage
-    problems: tuple[str, ...]
+    problems: tuple[str, ...]  # what failed and needs someone's attention
     model: str = ""  # the model the server says answered, when one did
+    notes: tuple[str, ...] = ()  # what a reader of the record should know: what was left out
+
+    @property
+    def grounded(self) -> int:
+        """Topics whose analysis rests on quotes found in the source, or that show the
+        source's own words (no analysis)."""
+        return sum(t.grounded for t in self.topics)
+
+    @property
+    def unverified(self) -> int:
+        """Topics published with an analysis whose quotes were not all found."""
+        return len(self.topics) - self.grounded
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -58,17 +73,17 @@ class Analyst:
         pricing: Pricing,
         context_tokens: int | None = None,
         max_output_tokens: int = 700,
+        unverified: str = "label",
     ) -> None:
-        self._llm = llm
-        self._cache = cache
+        if unverified not in UNVERIFIED_POLICIES:
+            raise ValueError(f"unverified must be one of {UNVERIFIED_POLICIES}, not {unverified!r}")
+        self._asker = Asker(llm, cache, limit, pricing, max_output_tokens)
         self._topic_prompt = topic_prompt
         self._predictions_prompt = predictions_prompt
-        self.limit = limit
         self._budget = source_budget_tokens
-        self._pricing = pricing
         self._context = context_tokens
         self._max_output = max_output_tokens
-        self._answered_by = ""
+        self._leave_out = unverified == "leave_out"
 
     async def run(
         self,
@@ -95,9 +110,16 @@ class Analyst:
             jobs.append(tracked(self._predictions(events, day)))
         results = await asyncio.gather(*jobs)
         analysed: tuple[Topic, ...] = tuple(results[: len(topics)])
-        predictions, predictions_error = results[len(topics)] if events else ((), "")
+        predictions, predictions_error, yearless_left = (
+            results[len(topics)] if events else ((), "", 0)
+        )
         problems: list[str] = []
-        if failed := [t for t in analysed if t.analysis.status is AnalysisStatus.FAILED]:
+        failed = [
+            t
+            for t in analysed
+            if t.analysis.status is AnalysisStatus.FAILED and t.analysis.error != UNGROUNDED
+        ]
+        if failed:
             problems.append(
                 f"{len(failed)} of {len(analysed)} topics could not be analysed and went out "
                 f"headline-only ({failed[0].analysis.error}); `digestbot generate --force` "
@@ -106,12 +128,16 @@ class Analyst:
         if predictions_error:
             problems.append(f"no predictions today: {predictions_error}")
         usage = sum(usages, Usage())
-        return AnalysisResult(analysed, predictions, usage, tuple(problems), self._answered_by)
+        notes = _notes(analysed, yearless_left)
+        return AnalysisResult(
+            analysed, predictions, usage, tuple(problems), self._asker.answered_by, notes
+        )
 
     def _source_budget(self, prompt: Prompt, **variables: str) -> int:
-        """Tokens the source text may take: the setting, or less where the context window
-        must also hold the prompt, an answer, and a repair try with the first answer.
-        Raises LLMUnavailable, naming the settings, when not even a little fits."""
+        """Tokens the whole source (title, post, article, other posts) may take: the
+        setting, or less where the context window must also hold the prompt, an answer,
+        and a repair try with the first answer. Raises LLMUnavailable, naming the
+        settings, when not even a little fits."""
         if not self._context:
             return self._budget
         overhead = sum(len(m["content"]) for m in prompt.render(**variables)) // 4
@@ -124,159 +150,98 @@ class Analyst:
                 "context (llama.cpp: --ctx-size; Ollama: num_ctx) and set [llm] context_tokens",
                 requests=0,
             )
-        return min(self._budget, room // 2)  # the title and the body each get a share
+        return min(self._budget, room)
 
     async def _topic(self, topic: Topic) -> tuple[Topic, Usage]:
         prompt = self._topic_prompt
-        community = one_line(topic.post.source.partition(":")[2] or topic.post.source)
+        where = community(topic.post)
+        empty = {"title": "", "community": where, "body": "", "earlier": earlier_note(topic)}
         try:
-            budget = self._source_budget(prompt, title="", community=community, body="")
+            budget = self._source_budget(prompt, **empty)
         except LLMUnavailable as exc:
             return replace(topic, analysis=Analysis(AnalysisStatus.FAILED, error=str(exc))), Usage()
+        given = topic_input(topic, budget)
         messages = prompt.render(
-            title=as_data(topic.title, budget),
-            community=community,
-            body=as_data(topic.post.body or "(no text: a link post)", budget),
+            title=given.title, community=where, body=given.body, earlier=given.earlier
         )
-        answer, usage, error = await self._answer(
-            topic.post.id, "topic", prompt, messages, TopicAnswer
+
+        def unquoted(answer: TopicAnswer) -> str:
+            if not (missing := ground(answer.quotes, given.source).missing):
+                return ""
+            named = "; ".join(f'"{shorten(one_line(q), 100)}"' for q in missing)
+            return (
+                f"not in the source: {named}. Each quote must be copied word for word from "
+                "the text between the <source> tags"
+            )
+
+        asked = await self._asker.answer(
+            topic.post.id, "topic", prompt, messages, TopicAnswer, check=unquoted
         )
-        if answer is None:
-            return replace(topic, analysis=Analysis(AnalysisStatus.FAILED, error=error)), usage
+        if (answer := asked.answer) is None:
+            failed = Analysis(AnalysisStatus.FAILED, error=asked.error)
+            return replace(topic, analysis=failed), asked.usage
+        grounding = ground(answer.quotes, given.source)
+        if not grounding.verified and self._leave_out:
+            failed = Analysis(AnalysisStatus.FAILED, error=UNGROUNDED)
+            return replace(topic, analysis=failed), asked.usage
         analysis = Analysis(
             AnalysisStatus.OK,
             benefits=one_line(answer.benefits),
             ramifications=one_line(answer.ramifications),
+            quotes=tuple(one_line(q) for q in grounding.found),
+            verified=grounding.verified,
         )
-        return replace(topic, analysis=analysis), usage
+        return replace(topic, analysis=analysis), asked.usage
 
     async def _predictions(
         self, events: Sequence[str], day: date
-    ) -> tuple[tuple[tuple[Prediction, ...], str], Usage]:
-        """The predictions (or none and why), and what they cost."""
+    ) -> tuple[tuple[tuple[Prediction, ...], str, int], Usage]:
+        """The predictions (or none and why), how many were left out for naming no
+        year, and what they cost."""
         prompt = self._predictions_prompt
         listed = "\n".join(f"- {one_line(e)}" for e in events)
         try:
             self._source_budget(prompt, today=day.isoformat(), events=listed)
         except LLMUnavailable as exc:
-            return ((), str(exc)), Usage()
+            return ((), str(exc), 0), Usage()
         messages = prompt.render(today=day.isoformat(), events=listed)
         subject = f"predictions:{day.isoformat()}:" + "|".join(events)
-        answer, usage, error = await self._answer(
-            subject, "predictions", prompt, messages, PredictionsAnswer
+        asked = await self._asker.answer(
+            subject, "predictions", prompt, messages, PredictionsAnswer, check=yearless
         )
-        if answer is None:
-            return ((), error), usage
+        if (answer := asked.answer) is None:
+            return ((), asked.error, 0), asked.usage
         by_event = {a.event.strip().casefold(): a for a in answer.predictions}
-        predictions = []
+        predictions, left_out = [], 0
         for position, event in enumerate(events):
             # Match by name; a model that renamed the events is matched by position.
             match = by_event.get(event.casefold()) or (
                 answer.predictions[position] if position < len(answer.predictions) else None
             )
-            if match:
+            if match and not names_year(match.predicted):
+                left_out += 1
+            elif match:
                 predictions.append(
                     Prediction(event, one_line(match.predicted), one_line(match.rationale))
                 )
-        return (tuple(predictions), ""), usage
-
-    async def _complete(
-        self, messages: list[dict[str, str]], kind: str, schema: dict[str, Any]
-    ) -> Completion:
-        """One call within the concurrency limit. A server that drops it as busy lowers
-        the limit, and it is asked again, a little later, once fewer calls leave it room."""
-        dropped = 0
-        try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(LLMBusy),
-                stop=stop_after_attempt(BUSY_TRIES),
-                wait=BUSY_WAIT,
-                reraise=True,
-            ):
-                with attempt:
-                    try:
-                        async with self.limit.slot() as ticket:
-                            completion = await self._llm.complete_json(messages, kind, schema)
-                            self.limit.answered(ticket, completion.waited)
-                    except LLMBusy as exc:
-                        dropped += exc.requests
-                        self.limit.struggled()
-                        raise
-        except LLMBusy as exc:
-            raise LLMBusy(
-                f"the server dropped the request {BUSY_TRIES} times as busy (another "
-                "program using it, or [llm] concurrency above its slots?)",
-                requests=dropped,
-            ) from exc
-        return replace(completion, requests=completion.requests + dropped)
-
-    async def _answer(
-        self,
-        subject: str,
-        kind: str,
-        prompt: Prompt,
-        messages: list[dict[str, str]],
-        shape: type[Answer],
-    ) -> tuple[Any | None, Usage, str]:
-        """The validated answer (or None), what it cost, and why it failed if it did."""
-        model = self._llm.model
-        if (cached := self._cache.get(subject, model, prompt.version)) is not None:
-            try:
-                return shape.model_validate(cached), Usage(cache_hits=1), ""
-            except ValidationError:
-                pass  # a cache row from an older schema: ask again
-        schema = shape.model_json_schema()
-        usage = Usage()
-        problem = ""
-        for attempt in range(2):  # the answer, then one repair try
-            reply = ""
-            try:
-                completion = await self._complete(messages, kind, schema)
-            except LLMBusy as exc:
-                return None, usage + Usage(calls=exc.requests), str(exc)
-            except LLMOutputError as exc:
-                usage += self._pricing.usage(
-                    Completion("", exc.prompt_tokens, exc.completion_tokens, requests=exc.requests)
-                )
-                problem = str(exc)
-            except LLMError as exc:
-                self.limit.struggled()
-                return None, usage + Usage(calls=exc.requests), str(exc)
-            else:
-                usage += self._pricing.usage(completion)
-                self._answered_by = completion.model or self._answered_by
-                try:
-                    answer = shape.model_validate(parse_reply(completion.text, schema))
-                except EchoedSchema as exc:
-                    problem, reply = str(exc), completion.text
-                except ValueError as exc:  # not JSON (pydantic's errors are ValueErrors too)
-                    problem, reply = _describe(exc), completion.text
-                else:
-                    self._cache.put(
-                        subject, kind, model, prompt.version, answer.model_dump(), usage
-                    )
-                    return answer, usage, ""
-            if attempt == 0:
-                # The first reply is at most max_output_tokens: it fits the room kept for it.
-                previous = [{"role": "assistant", "content": reply[: 4 * self._max_output]}]
-                messages = [
-                    *messages,
-                    *(previous if reply else []),
-                    {
-                        "role": "user",
-                        "content": f"That reply was not usable ({problem}). Reply again "
-                        "with only the JSON object, every field filled in.",
-                    },
-                ]
-        return None, usage, f"no usable answer after a repair try: {problem}"
+        return (tuple(predictions), "", left_out), asked.usage
 
 
-def _describe(error: ValueError) -> str:
-    """A short, model-readable account of what was wrong with a reply."""
-    if not isinstance(error, ValidationError):
-        return f"not a JSON object ({error})"[:200]
-    problems = [
-        f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}"
-        for e in error.errors(include_url=False)[:3]
-    ]
-    return "; ".join(problems) or json.dumps(str(error))[:200]
+def _notes(topics: tuple[Topic, ...], yearless_left: int) -> tuple[str, ...]:
+    """What was labelled or left out, and why."""
+    notes = []
+    ok = [t for t in topics if t.analysis.status is AnalysisStatus.OK]
+    if unverified := sum(not t.analysis.verified for t in ok):
+        notes.append(
+            f"{unverified} of {len(topics)} analyses are labelled unverified: their quotes "
+            "were not found in the source"
+        )
+    if left := sum(t.analysis.error == UNGROUNDED for t in topics):
+        notes.append(
+            f"{left} of {len(topics)} analyses were left out, their quotes not found in the "
+            'source ([llm] unverified = "leave_out"): those topics show their source\'s excerpt'
+        )
+    if yearless_left:
+        s = "s" if yearless_left > 1 else ""
+        notes.append(f"{yearless_left} prediction{s} left out: no year named, after a repair try")
+    return tuple(notes)

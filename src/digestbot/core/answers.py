@@ -1,5 +1,10 @@
 """What the LLM is asked to answer, as schemas its replies are validated against, and
-what a call costs."""
+what a call costs.
+
+The schemas stay within what every structured-output mode takes (a strict json_schema
+refuses some keywords, such as maxLength): bounds are checked here, after the reply,
+where a broken one gets the repair try like any other invalid reply.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,13 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from digestbot.core.models import Usage
 from digestbot.core.ports import Completion
+from digestbot.core.text import one_line
+from digestbot.core.trends import predicted_year
+
+MAX_QUOTES = 3
+MAX_QUOTE_CHARS = 300
+MAX_PREDICTED_CHARS = 40  # "between Q3 2030 and 2032" fits; a sentence of hedging does not
+YEARS = range(2000, 3000)  # a year a forecast may plausibly name
 
 
 class Answer(BaseModel):
@@ -24,8 +36,22 @@ class Answer(BaseModel):
 
 
 class TopicAnswer(Answer):
+    # First the words it rests on, then what it makes of them.
+    quotes: list[str]
     benefits: str
     ramifications: str
+
+    @field_validator("quotes")
+    @classmethod
+    def _short_quotes(cls, quotes: list[str]) -> list[str]:
+        if not 1 <= len(quotes) <= MAX_QUOTES:
+            raise ValueError(f"give 1 to {MAX_QUOTES} quotes, not {len(quotes)}")
+        for quote in quotes:
+            if not quote.strip():
+                raise ValueError("a quote must not be empty")
+            if len(quote) > MAX_QUOTE_CHARS:
+                raise ValueError(f"a quote must be under {MAX_QUOTE_CHARS} characters")
+        return quotes
 
 
 class PredictionAnswer(Answer):
@@ -36,6 +62,27 @@ class PredictionAnswer(Answer):
 
 class PredictionsAnswer(Answer):
     predictions: list[PredictionAnswer]
+
+
+def names_year(predicted: str) -> bool:
+    """Whether `predicted` is a date the chart can place: a plausible year, alone or with
+    a month or quarter ("2035", "March 2030", "Q3 2027", "2030-2035"), not a paragraph."""
+    text = one_line(predicted)
+    year = predicted_year(text) if len(text) <= MAX_PREDICTED_CHARS else None
+    return year is not None and int(year) in YEARS
+
+
+def yearless(answer: PredictionsAnswer) -> str:
+    """What is wrong with the predictions that name no year ("" when all do), in words
+    a model can act on."""
+    bad = [p.predicted for p in answer.predictions if not names_year(p.predicted)]
+    if not bad:
+        return ""
+    shown = one_line(bad[0])[:60]
+    return (
+        f'"predicted" must be a year, or a month or quarter and a year (for example 2031, '
+        f'March 2031 or Q3 2031), and nothing else: {len(bad)} did not name one ("{shown}")'
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,15 @@ from datetime import date
 
 from digestbot.core.models import PredictionSeries, TrendPoint
 
-_MONTHS = [
+_MONTH_NAMES = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
-]  # fmt: skip
-_YEAR = re.compile(r"\b(1[89]|2[01])(\d{2})s?\b")
+)  # fmt: skip
+_MONTH = re.compile(
+    rf"\b({'|'.join(_MONTH_NAMES)}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b", re.I
+)
+_QUARTER = re.compile(r"\bQ([1-4])\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(1[89]\d\d|2\d{3})s?\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +39,19 @@ class MonthSummary:
 
 
 def predicted_year(text: str) -> float | None:
-    """ "July 2035" → 2035.5; "2050-2080" → 2065; "2030s" → 2030; None without a year."""
-    years = [int(m[1] + m[2]) for m in _YEAR.finditer(text)]
+    """ "July 2035" → 2035.5; "Q3 2027" → 2027.5; "2050-2080" → 2065; "2030s" → 2030;
+    None without a year."""
+    years = [int(m[1]) for m in _YEAR.finditer(text)]
     if not years:
         return None
     if len(years) > 1:
         return (years[0] + years[1]) / 2
-    lowered = text.lower()
-    month = next((i for i, name in enumerate(_MONTHS) if name in lowered), None)
-    return years[0] + (month / 12 if month is not None else 0.0)
+    if month := _MONTH.search(text):
+        name = month[1].lower()
+        return years[0] + next(i for i, m in enumerate(_MONTH_NAMES) if m.startswith(name)) / 12
+    if quarter := _QUARTER.search(text):
+        return years[0] + (int(quarter[1]) - 1) / 4
+    return float(years[0])
 
 
 def canonical_event(event: str, configured: Sequence[str]) -> str:

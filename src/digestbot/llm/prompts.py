@@ -20,9 +20,11 @@ from string import Template
 
 from digestbot.core.errors import PromptError
 
-# What digestbot gives each prompt; a prompt may use any of them, and no other.
+# What digestbot gives each prompt; a prompt may use any of them, and no other. A
+# variable added here is one a user's older prompt does without (version 1 of
+# topic_analysis had no $earlier: it still loads, and an update is analysed as new).
 OFFERED = {
-    "topic_analysis": ("title", "community", "body"),
+    "topic_analysis": ("title", "community", "body", "earlier"),
     "predictions": ("today", "events"),
 }
 

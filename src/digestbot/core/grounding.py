@@ -1,0 +1,75 @@
+"""Whether the quotes an analysis rests on are in the source the model was given.
+
+A quote counts when it is in the source word for word, up to what a copy may change
+without changing the words: case, whitespace and line breaks, quote marks (straight,
+curly, « », „ “: left out on both sides), dashes, markdown emphasis, and Unicode forms
+(NFKC, which also makes "…" three dots and a no-break space a space). A quote with an
+ellipsis in it counts when its pieces are there in order. Nothing fuzzier: a paraphrase
+is not a quote. Pure and fast: `in` on normalised text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MIN_WORDS = 3  # fewer words than this prove nothing: "the model" is in every source
+PIECE_WORDS = 2  # each piece of an elided quote ("… the weights …") at least this many
+
+# Quote marks and markdown's **bold** go (a copy may have them or not), dashes become "-".
+_FOLD = dict.fromkeys(map(ord, "\"'`´‘’‚‛“”„‟«»‹›′″〝〞〟＂＇*"), None) | dict.fromkeys(
+    map(ord, "‐‑‒–—―−﹘﹣－"), "-"
+)
+_DASHES = re.compile(r" ?-+ ?")  # "a -- b", "a—b" and "a - b" alike
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")  # markdown [text](url): its text
+_ELLIPSIS = re.compile(r"[\[(]?\s*\.{3,}\s*[\])]?")
+_EDGES = " .,;:!?"
+
+
+@dataclass(frozen=True, slots=True)
+class Grounding:
+    found: tuple[str, ...]  # the quotes that are in the source
+    missing: tuple[str, ...]  # the ones that are not
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.found) and not self.missing
+
+
+def normalise(text: str) -> str:
+    """`text` as quotes are compared: the differences a faithful copy may have folded."""
+    text = _LINK.sub(r"\1", unicodedata.normalize("NFKC", text))
+    text = " ".join(text.translate(_FOLD).casefold().split())
+    if not text.isprintable():  # rare, and slow to look for: zero-width and control characters
+        text = " ".join("".join(ch for ch in text if ch.isprintable()).split())
+    return _DASHES.sub("-", text)
+
+
+def pieces(quote: str) -> list[str]:
+    """The normalised parts of a quote that must be in the source, in this order."""
+    parts = (part.strip(_EDGES) for part in _ELLIPSIS.split(normalise(quote)))
+    return [part for part in parts if part]
+
+
+def in_source(quote: str, normalised_source: str) -> bool:
+    """Whether `quote` is in the source (already normalised, see `normalise`)."""
+    parts = pieces(quote)
+    if sum(len(p.split()) for p in parts) < MIN_WORDS:
+        return False
+    if len(parts) > 1 and any(len(p.split()) < PIECE_WORDS for p in parts):
+        return False
+    at = 0
+    for part in parts:
+        found = normalised_source.find(part, at)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
+def ground(quotes: tuple[str, ...] | list[str], source: str) -> Grounding:
+    """The quotes found in `source` and the ones missing, each in the order given."""
+    text = normalise(source)
+    found = tuple(q for q in quotes if in_source(q, text))
+    return Grounding(found, tuple(q for q in quotes if q not in found))
