@@ -20,7 +20,7 @@ from digestbot.core.ports import Source
 from digestbot.sources import retry
 from digestbot.sources.feeds import FeedOptions, FeedSource
 from digestbot.sources.reddit import RedditOptions, RedditSource
-from tests.fakes.reddit import FakeReddit
+from tests.fakes.reddit import FakeReddit, reddit_post
 from tests.fakes.server import Fault
 
 AGENT = "digestbot-tests/1.0"
@@ -218,3 +218,47 @@ async def test_a_malformed_body_is_one_clear_error_and_not_retried(
         await make_source().fetch(SUB, "top")
     assert f"r/{SUB}" in str(caught.value) and "\n" not in str(caught.value)
     assert len(reddit.seen(LISTING[kind])) == 1 and waits == []
+
+
+# -- what a post says and where it links, in both modes -----------------------------
+
+
+async def test_a_post_keeps_its_own_words_and_its_link(
+    make_source: MakeSource, reddit: FakeReddit
+) -> None:
+    words = "The review was submitted by the authors & checked twice.\n\nsubmitted by me too"
+    reddit.listings[SUB] = [
+        reddit_post("A link post", id="l1", selftext=words, url="https://example.org/a?b=1&c=2"),
+        reddit_post(
+            "A self post",
+            id="s1",
+            is_self=True,
+            url="https://www.reddit.com/r/test/comments/s1/slug/",
+        ),
+    ]
+    link_post, self_post = await make_source().fetch(SUB, "top")
+    assert " ".join(link_post.body.split()) == " ".join(words.split())
+    assert link_post.link == "https://example.org/a?b=1&c=2"
+    assert self_post.body == "" and self_post.link == ""
+
+
+async def test_a_crosspost_takes_its_parents_text_and_link(reddit: FakeReddit) -> None:
+    parent_link = reddit_post("Original", id="o1", url="https://example.org/paper")
+    parent_self = reddit_post(
+        "Original discussion",
+        id="o2",
+        selftext="What the original post says.",
+        is_self=True,
+        url="https://www.reddit.com/r/test/comments/o2/slug/",
+    )
+    reddit.listings[SUB] = [
+        reddit_post("Crosspost of a link", id="x1", url="/r/other/comments/o1/slug/",
+                    crosspost_parent_list=[parent_link]),
+        reddit_post("Crosspost of a discussion", id="x2", url="/r/other/comments/o2/slug/",
+                    crosspost_parent_list=[parent_self]),
+    ]  # fmt: skip
+    source = RedditSource(RedditOptions("id", "secret", AGENT, 25, reddit.url, reddit.url, 5))
+    of_link, of_self = await source.fetch(SUB, "top")
+    assert (of_link.link, of_link.body) == ("https://example.org/paper", "")
+    assert (of_self.link, of_self.body) == ("", "What the original post says.")
+    assert of_link.url.endswith("/comments/x1/slug/")  # its own discussion

@@ -52,6 +52,21 @@ def reddit_post(
     }
 
 
+def feed_content(post: dict[str, Any]) -> str:
+    """An entry's content as Reddit's feeds give it: the post's text as HTML, then a
+    footer with its author, its link (its own discussion for a self post) and its
+    discussion."""
+    discussion = f"https://www.reddit.com{post['permalink']}"
+    link = discussion if post.get("is_self") else post["url"]
+    text = escape(post["selftext"]).replace("\n\n", "</p><p>")
+    body = f'<!-- SC_OFF --><div class="md"><p>{text}</p></div><!-- SC_ON -->' if text else ""
+    return (
+        f'{body} &#32; submitted by &#32; <a href="https://www.reddit.com/user/someone"> '
+        f'/u/someone </a> <br/> <span><a href="{escape(link)}">[link]</a></span> &#32; '
+        f'<span><a href="{discussion}">[comments]</a></span>'
+    )
+
+
 class FakeReddit(FakeServer):
     def __init__(self, listings: dict[str, list[dict[str, Any]]] | None = None) -> None:
         self.listings: dict[str, list[dict[str, Any]]] = listings or {}
@@ -122,8 +137,7 @@ class FakeReddit(FakeServer):
         sub = request.match_info["sub"]
         entries = "".join(
             f"""<entry><author><name>/u/someone</name></author>
-<content type="html">{escape("<div class='md'><p>" + escape(p["selftext"]) + "</p></div>")}
- submitted by &lt;a href=&quot;x&quot;&gt;/u/someone&lt;/a&gt;</content>
+<content type="html">{escape(feed_content(p))}</content>
 <id>t3_{p["id"]}</id><link href="https://www.reddit.com{p["permalink"]}" />
 <updated>{datetime.fromtimestamp(p["created_utc"], UTC).isoformat()}</updated>
 <published>{datetime.fromtimestamp(p["created_utc"], UTC).isoformat()}</published>

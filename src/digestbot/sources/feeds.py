@@ -23,7 +23,18 @@ from digestbot.core.models import SourcePost
 from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
 
 _TAG = re.compile(r"<[^>]+>")
-_SUBMITTED = re.compile(r"\s*submitted by\s.*$", re.IGNORECASE | re.DOTALL)
+# Reddit ends each entry's content with a footer of its own: "submitted by <a>/u/x</a>
+# <br/> <span><a href=OUTBOUND>[link]</a></span> <span><a href=COMMENTS>[comments]</a>
+# </span>", inside a table's cell when the post has a thumbnail. Matched whole and at the
+# end only: a post's own text may say "submitted by" too.
+_GAP = r"(?:\s|&#32;)*"
+_ANCHOR = r'<a\s[^>]*?href="([^"]*)"[^>]*>\s*\[{}\]\s*</a>'
+_FOOTER = re.compile(
+    rf"submitted by{_GAP}<a\s[^>]*>[^<]*</a>{_GAP}(?:<br\s*/?>)?{_GAP}"
+    rf"<span>\s*{_ANCHOR.format('link')}\s*</span>{_GAP}"
+    rf"<span>\s*{_ANCHOR.format('comments')}\s*</span>"
+    r"(?:\s|</td>|</tr>|</table>)*$"
+)
 _REFUSALS = {
     401: ": Reddit refused this client",
     403: ": the subreddit is private, quarantined or banned",
@@ -38,10 +49,19 @@ class FeedOptions:
     timeout_seconds: float
 
 
-def _text(entry: Any) -> str:
+def _body_and_link(entry: Any) -> tuple[str, str]:
+    """The post's own text, plain, and its outbound link ("" for a self post)."""
     content = entry.get("content") or [{}]
     raw = content[0].get("value", "") or entry.get("summary", "")
-    return " ".join(html.unescape(_TAG.sub(" ", _SUBMITTED.sub("", raw))).split())
+    link = ""
+    start = raw.rfind("submitted by")  # the footer's, if it has one: it comes last
+    footer = _FOOTER.match(raw, start) if start >= 0 else None
+    if footer:
+        raw = raw[:start]
+        outbound, comments = (html.unescape(u) for u in footer.groups())
+        if outbound not in (comments, entry.get("link", "")):
+            link = outbound
+    return " ".join(html.unescape(_TAG.sub(" ", raw)).split()), link
 
 
 def _when(entry: Any) -> datetime:
@@ -56,13 +76,15 @@ def posts_from_feed(document: bytes, subreddit: str) -> list[SourcePost]:
     posts = []
     for entry in parsed.entries:
         entry_id = str(entry.get("id", ""))
+        body, link = _body_and_link(entry)
         posts.append(
             SourcePost(
                 id=entry_id.removeprefix("t3_") or str(entry.get("link", "")),
                 source=f"reddit:{subreddit}",
                 title=str(entry.get("title", "")),
                 url=str(entry.get("link", "")),
-                body=_text(entry),
+                body=body,
+                link=link,
                 created_utc=_when(entry),
             )
         )

@@ -34,6 +34,7 @@ from digestbot.core.models import SourcePost
 from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
 
 REDDIT_WEB = "https://www.reddit.com"
+_GONE = ("[removed]", "[deleted]")
 T = TypeVar("T")
 
 
@@ -49,26 +50,43 @@ class RedditOptions:
 
 
 def post_from_reddit(data: dict[str, Any], subreddit: str) -> SourcePost:
-    """A listing item's fields (raw_json=1: titles arrive unescaped) as a SourcePost."""
-    body = data.get("selftext") or ""
-    permalink = data.get("permalink") or ""
-    url = REDDIT_WEB + permalink if permalink.startswith("/") else permalink
-    link = data.get("url") or ""
+    """A listing item's fields (raw_json=1: titles arrive unescaped) as a SourcePost.
+
+    A crosspost carries no text or link of its own: it takes its parent's."""
+    url = _absolute(data.get("permalink"))
+    own_body = data.get("selftext") or ""
+    parents = data.get("crosspost_parent_list")
+    parent = parents[0] if isinstance(parents, list) and parents else None
+    origin = parent if isinstance(parent, dict) else data
+    body = origin.get("selftext") or ""
     return SourcePost(
         id=str(data["id"]),
         source=f"reddit:{subreddit}",
         title=str(data.get("title") or ""),
         url=url,
-        link="" if link == url else link,
-        body=body if body not in ("[removed]", "[deleted]") else "",
+        link=_outbound(origin),
+        body=body if body not in _GONE else "",
         score=int(data.get("score") or 0),
         num_comments=int(data.get("num_comments") or 0),
         flair=str(data.get("link_flair_text") or ""),
         created_utc=datetime.fromtimestamp(float(data.get("created_utc") or 0), UTC),
         stickied=bool(data.get("stickied")),
         nsfw=bool(data.get("over_18")),
-        removed=bool(data.get("removed_by_category")) or body in ("[removed]", "[deleted]"),
+        removed=bool(data.get("removed_by_category")) or own_body in _GONE,
     )
+
+
+def _absolute(address: object) -> str:
+    text = str(address or "")
+    return REDDIT_WEB + text if text.startswith("/") else text
+
+
+def _outbound(data: dict[str, Any]) -> str:
+    """Where a post links, "" when it is a self post: its link is its own discussion."""
+    link = _absolute(data.get("url"))
+    if data.get("is_self") or link == _absolute(data.get("permalink")):
+        return ""
+    return link
 
 
 class _Requestor(prawcore.Requestor):
