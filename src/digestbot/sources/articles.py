@@ -117,6 +117,8 @@ class ArticleReader:
                 *(self._read_one(session, slots, link, wanted[link]) for link in missing)
             )
         for link, (article, final_url, lasting) in zip(missing, results, strict=True):
+            if article.error:
+                log.debug("not read: %s (%s)", link, article.error)
             if article.error and not lasting and link in cached and cached[link].text:
                 found[link] = cached[link]  # a blip on refresh: keep what was read
                 continue

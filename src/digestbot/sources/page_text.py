@@ -11,6 +11,7 @@ Blocking and CPU-bound (a 3 MB page takes about two seconds): run it in a thread
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from digestbot.core.text import one_line
@@ -26,6 +27,7 @@ def page_text(page: bytes | str, url: str) -> tuple[str, str]:
     """
     import trafilatura  # heavy: only a run that reads articles pays for it
 
+    _quiet_trafilatura()
     tree = trafilatura.load_html(page)
     if tree is None:
         return "", ""
@@ -42,6 +44,14 @@ def page_text(page: bytes | str, url: str) -> tuple[str, str]:
     if lines and title and lines[0] == title:
         lines = lines[1:]
     return title, _capped("\n".join(lines))
+
+
+def _quiet_trafilatura() -> None:
+    """trafilatura logs ERROR for an empty or broken page: a web page's fault, said in
+    its Article's error. Its lines are shown only with -v."""
+    logger = logging.getLogger("trafilatura")
+    if logger.level == logging.NOTSET and not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logger.setLevel(logging.CRITICAL)
 
 
 def _abstract(tree: Any) -> str:
