@@ -9,6 +9,7 @@ reached the server.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -308,3 +309,11 @@ def test_public_means_global_unicast_wherever_an_ipv4_address_hides(
     address: str, public: bool
 ) -> None:
     assert is_public(ipaddress.ip_address(address)) is public
+
+
+async def test_a_broken_page_is_said_once_in_its_error_not_in_the_log(
+    web: FakeArticles, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert (await read_one(store, f"{web.url}/garbage")).error == "no readable text"
+    assert [r for r in caplog.records if r.name.startswith("trafilatura")] == []
