@@ -18,6 +18,7 @@ from digestbot.storage.ledger import Ledger, Notices
 from digestbot.storage.reports import Reports
 from digestbot.storage.runs import Runs
 from digestbot.storage.search import Search
+from digestbot.storage.stories import Stories
 
 
 class Store:
@@ -32,6 +33,7 @@ class Store:
         self.reports = Reports(db)
         self.search = Search(db)
         self.endpoints = Endpoints(db)
+        self.stories = Stories(db)
         self.articles = Articles(db)
 
     def close(self) -> None:
