@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from digestbot.core.models import Digest, DigestRequest, Reply, SourcePost, Usage
+from digestbot.core.stories import StoryArchive
 
 
 class Source(Protocol):
@@ -216,6 +217,7 @@ class History(Protocol):
     claims: Claims
     reports: Reports
     search: SearchIndex
+    stories: StoryArchive
 
 
 # -- the pages link posts point to --------------------------------------------------

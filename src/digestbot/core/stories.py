@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from digestbot.core.models import SourcePost
@@ -129,6 +130,14 @@ class Covered:
     topics: tuple[CoveredTopic, ...] = ()  # recent topics, oldest first
     trending: tuple[CoveredTopic, ...] = ()  # recent trending titles
     post_ids: frozenset[str] = frozenset()  # of today's candidates, those covered on another day
+
+
+class StoryArchive(Protocol):
+    """The history's part that says what earlier digests covered (storage.stories)."""
+
+    def covered(
+        self, day: date, lookback_days: int, trending_days: int, candidate_ids: Iterable[str]
+    ) -> Covered: ...
 
 
 @dataclass(frozen=True, slots=True)
