@@ -1,17 +1,16 @@
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from digestbot.core.models import SourcePost
-from digestbot.core.select import (
-    SelectionRules,
-    select_topics,
-    select_trending,
-    strip_flair,
-    title_key,
-)
+from digestbot.core.models import Coverage, SourcePost
+from digestbot.core.select import SelectionRules, select_topics, select_trending
+from digestbot.core.stories import Covered, CoveredTopic, StoryRules, strip_flair, title_key
 
 NOW = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
+DAY = date(2026, 11, 23)
+NOTHING = Covered(DAY)  # no earlier digests
+STORIES = StoryRules()
 
 
 def post(id: str, title: str, score: int = 10, hours_old: float = 1, **flags) -> SourcePost:
@@ -57,41 +56,184 @@ def test_topics_are_the_top_scored_usable_uncovered_posts() -> None:
         post("i", "Iota", score=20),
     ]
     rules = SelectionRules(topics=3)
-    topics = select_topics(posts, covered_ids={"e"}, rules=rules, now=NOW)
+    covered = Covered(DAY, post_ids=frozenset({"e"}))
+    topics = select_topics(posts, covered, rules, STORIES, now=NOW)
     assert [t.post.id for t in topics] == ["a", "g", "i"]
     assert [t.title for t in topics] == ["Alpha", "Gamma", "Iota"]
+    assert [[p.id for p in t.also] for t in topics] == [["h"], [], []]
 
 
 def test_topics_keep_source_order_without_scores() -> None:
     posts = [post(x, x.upper(), score=0) for x in "zyx"]
-    topics = select_topics(posts, (), SelectionRules(topics=2), NOW)
+    topics = select_topics(posts, NOTHING, SelectionRules(topics=2), STORIES, NOW)
     assert [t.post.id for t in topics] == ["z", "y"]
 
 
 def test_min_score_is_a_setting() -> None:
     posts = [post("a", "A", score=5), post("b", "B", score=50)]
-    topics = select_topics(posts, (), SelectionRules(min_score=10), NOW)
+    topics = select_topics(posts, NOTHING, SelectionRules(min_score=10), STORIES, NOW)
     assert [t.post.id for t in topics] == ["b"]
 
 
 def test_trending_skips_todays_topics_and_recent_titles() -> None:
     topics = select_topics(
-        [post("a", "[R] Sparse attention, revisited")], (), SelectionRules(), NOW
+        [post("a", "[R] Sparse attention, revisited")], NOTHING, SelectionRules(), STORIES, NOW
     )
     trending_posts = [
         post("t1", "Sparse Attention Revisited"),  # today's topic, other words' case
         post("t2", "A model that reads maps"),  # shown three days ago
         post("a", "Same post id as a topic"),
-        post("t3", "Fresh title one"),
-        post("t4", "Fresh title one!"),  # duplicate within the list
-        post("t5", "Fresh title two"),
-        post("t6", "Fresh title three"),
-        post("t7", "Fresh title four"),
+        post("t3", "Humane launches the Ai Pin"),
+        post("t4", "Humane launches the Ai Pin!"),  # duplicate within the list
+        post("t5", "Nvidia unveils the H200"),
+        post("t6", "Kyutai, a new AI lab, opens in Paris"),
+        post("t7", "Amazon unveils Q for businesses"),
     ]
     rules = SelectionRules(trending_max=3)
-    picked = select_trending(trending_posts, topics, ["A model that reads maps"], rules)
-    assert [t.title for t in picked] == ["Fresh title one", "Fresh title two", "Fresh title three"]
+    shown = Covered(
+        DAY, trending=(CoveredTopic(DAY - timedelta(days=3), "A model that reads maps"),)
+    )
+    picked = select_trending(trending_posts, topics, shown, rules, STORIES)
+    assert [t.post_id for t in picked] == ["t3", "t5", "t6"]
 
 
 def test_title_key_ignores_flair_case_and_punctuation() -> None:
     assert title_key("[R] GPT-5: What's new?") == title_key("gpt 5 what s new")
+
+
+# -- stories: each kind of repeat, and distinct stories that share words --------------
+
+
+def covered(*topics: CoveredTopic, post_ids: set[str] = frozenset()) -> Covered:
+    return Covered(DAY, topics=topics, post_ids=frozenset(post_ids))
+
+
+FIRED = CoveredTopic(
+    DAY - timedelta(days=5),
+    "OpenAI announces leadership transition",
+    post_ids=("sam17", "brock"),
+    links=("https://openai.com/blog/openai-announces-leadership-transition",),
+)
+RETURNS = CoveredTopic(
+    DAY - timedelta(days=1),
+    "Sam Altman returns to OpenAI as CEO",
+    post_ids=("back",),
+    links=("https://openai.com/blog/sam-altman-returns",),
+    first_day=FIRED.day,
+    first_title=FIRED.title,
+)
+
+
+def linked(id: str, title: str, link: str, score: int = 10) -> SourcePost:
+    return SourcePost(id, "reddit:test", title, f"https://www.reddit.com/{id}",
+                      NOW - timedelta(hours=1), link=link, score=score)  # fmt: skip
+
+
+def test_a_post_covered_on_another_day_never_comes_back() -> None:
+    posts = [post("sam17", "[N] OpenAI announces leadership transition", score=900), post("b", "B")]
+    topics = select_topics(
+        posts, covered(FIRED, post_ids={"sam17"}), SelectionRules(), STORIES, NOW
+    )
+    assert [t.post.id for t in topics] == ["b"]  # not even as an update: it needs a new post
+
+
+@pytest.mark.parametrize(
+    "repeat",
+    [
+        post("new1", "[N] OpenAI announces leadership transition"),  # a repost under a new id
+        linked(
+            "new2",
+            "Altman is out",
+            "http://openai.com/blog/openai-announces-leadership-transition/?utm_source=x",
+        ),
+        linked(
+            "new3",
+            "Sam Altman officially back as CEO",
+            "https://www.openai.com/blog/sam-altman-returns",
+        ),
+        post("new4", "[D] Sam Altman returns to OpenAI as CEO: what now?"),  # the same event
+    ],
+    ids=["repost", "same link", "link of an update", "same event"],
+)
+def test_a_story_covered_recently_is_an_update_of_its_first_coverage(repeat: SourcePost) -> None:
+    posts = [repeat, post("other", "[R] Orca 2: teaching small language models to reason", score=5)]
+    # Shown again two days ago, not known then as an update: the first day still counts.
+    again = replace(FIRED, day=DAY - timedelta(days=2), post_ids=("again",))
+    topics = select_topics(posts, covered(again, FIRED, RETURNS), SelectionRules(), STORIES, NOW)
+    assert [t.post.id for t in topics] == [repeat.id, "other"]
+    assert topics[0].update_of == Coverage(FIRED.day, FIRED.title)  # first covered, not last
+    assert topics[1].update_of is None
+
+
+def test_or_is_left_out_and_another_story_takes_its_place() -> None:
+    posts = [
+        post("new1", "[N] OpenAI announces leadership transition", score=90),
+        post("x", "X marks a story", score=50),
+        post("y", "Y is another", score=40),
+    ]
+    skip = StoryRules(on_repeat="skip")
+    topics = select_topics(posts, covered(FIRED), SelectionRules(topics=2), skip, NOW)
+    assert [t.post.id for t in topics] == ["x", "y"]
+
+
+def test_only_the_lookback_counts() -> None:
+    old = CoveredTopic(DAY - timedelta(days=20), "OpenAI announces leadership transition")
+    posts = [post("new1", "[N] OpenAI announces leadership transition")]
+    topics = select_topics(posts, covered(old), SelectionRules(), STORIES, NOW)
+    assert topics[0].update_of is None
+    longer = StoryRules(lookback_days=30)
+    assert select_topics(posts, covered(old), SelectionRules(), longer, NOW)[0].update_of
+
+
+def test_posts_of_one_story_today_are_one_topic_with_all_its_sources() -> None:
+    posts = [
+        post("a", "[N] Meta disbands its Responsible AI team", score=500),
+        post("b", "[D] OpenAI fires Sam Altman", score=900),
+        post("c", "Meta breaks up its Responsible AI team", score=700),  # better scored
+        post("d", "[N] OpenAI releases GPT-4 Turbo", score=400),  # shares a name only
+        post("e", "[R] Orca 2", score=300),
+    ]
+    topics = select_topics(posts, NOTHING, SelectionRules(topics=3), STORIES, NOW)
+    assert [t.post.id for t in topics] == ["b", "c", "d"]  # still three topics
+    assert [[p.id for p in t.also] for t in topics] == [[], ["a"], []]
+    assert topics[1].title == "Meta breaks up its Responsible AI team"
+
+
+def test_distinct_stories_sharing_words_stay_apart() -> None:
+    titles = [
+        "[R] S-LoRA: Serving Thousands of Concurrent LoRA Adapters",
+        "[R] LCM-LoRA: a universal Stable-Diffusion acceleration module",
+        "[R] Tied-LoRA: enhancing parameter efficiency of LoRA with weight tying",
+        "[N] Stability AI releases Stable Video Diffusion",
+        "[N] Stability AI releases SDXL Turbo: real-time text-to-image in one step",
+        "[N] Microsoft announces the Maia 100 AI accelerator and the Cobalt CPU",
+        "[N] Microsoft announces Phi-2, a 2.7B model matching 7B-13B models",
+    ]
+    posts = [post(f"p{n}", title, score=100 - n) for n, title in enumerate(titles)]
+    topics = select_topics(posts, NOTHING, SelectionRules(topics=10), STORIES, NOW)
+    assert len(topics) == len(titles) and not any(t.also for t in topics)
+
+
+def test_embeddings_find_the_same_story_in_other_words() -> None:
+    posts = [post("a", "Microsoft hires Sam Altman", score=9)]
+    old = CoveredTopic(DAY - timedelta(days=2), "Emmett Shear named interim CEO of OpenAI")
+    assert select_topics(posts, covered(old), SelectionRules(), STORIES, NOW)[0].update_of is None
+
+    def similar(a: str, b: str) -> float:
+        return 0.9 if {a, b} == {"Microsoft hires Sam Altman", old.title} else 0.1
+
+    topics = select_topics(posts, covered(old), SelectionRules(), STORIES, NOW, similar)
+    assert topics[0].update_of == Coverage(old.day, old.title)
+
+
+def test_a_recent_topic_is_no_trending_title() -> None:
+    recent = CoveredTopic(DAY - timedelta(days=3), "Meta disbands its Responsible AI team")
+    older = CoveredTopic(DAY - timedelta(days=9), "Cruise CEO Kyle Vogt resigns")
+    shown = Covered(DAY, topics=(recent, older))
+    trending = [
+        post("t1", "Meta breaks up its Responsible AI team"),
+        post("t2", "Cruise's Kyle Vogt steps down as CEO"),  # shown longer ago than 7 days
+        post("t3", "Humane launches the Ai Pin"),
+    ]
+    picked = select_trending(trending, (), shown, SelectionRules(), STORIES)
+    assert [t.post_id for t in picked] == ["t2", "t3"]

@@ -1,18 +1,27 @@
-"""Which posts make the digest: pure functions of the collected posts, history and `now`."""
+"""Which posts make the digest: pure functions of the collected posts, what earlier
+digests covered, and `now`. A story told by several posts today is one topic; a story
+covered recently is left out or shown as an update, as the settings say."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from digestbot.core.models import SourcePost, Topic, Trending
+from digestbot.core.models import Coverage, SourcePost, Topic, Trending
+from digestbot.core.stories import (
+    Covered,
+    CoveredTopic,
+    Similar,
+    StoryRules,
+    Telling,
+    covered_telling,
+    post_telling,
+    same_story,
+    strip_flair,
+    title_key,
+)
 from digestbot.core.text import one_line
-
-# Leading tags such as "[D]", "[R]", "[P]", "[N]", "[Discussion]", "(R)", one or several.
-_LEADING_FLAIR = re.compile(r"^\s*(?:[\[(][A-Za-z][A-Za-z /&-]{0,24}[\])]\s*[:\-–—]?\s*)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,17 +34,12 @@ class SelectionRules:
     min_score: int = 0
 
 
-def strip_flair(title: str) -> str:
-    """Drop leading flair tags ("[D] ", "[R] ") and fold whitespace; a lone tag is kept."""
-    cleaned = one_line(title)
-    stripped = _LEADING_FLAIR.sub("", cleaned).strip()
-    return stripped or cleaned
+@dataclass(slots=True)
+class _Story:
+    """Today's posts of one story, best first, and how each is compared."""
 
-
-def title_key(title: str) -> str:
-    """A comparison key: same words in any case, spacing or punctuation compare equal."""
-    text = unicodedata.normalize("NFKC", strip_flair(title)).casefold()
-    return " ".join(re.findall(r"\w+", text))
+    posts: list[SourcePost] = field(default_factory=list)
+    tellings: list[Telling] = field(default_factory=list)
 
 
 def _usable(post: SourcePost, rules: SelectionRules, now: datetime) -> bool:
@@ -46,48 +50,103 @@ def _usable(post: SourcePost, rules: SelectionRules, now: datetime) -> bool:
     return now - post.created_utc <= timedelta(hours=rules.max_age_hours)
 
 
+def _stories_of_the_day(
+    posts: Sequence[SourcePost], stories: StoryRules, similar: Similar | None
+) -> list[_Story]:
+    """The posts grouped by story, in the order of each story's first post."""
+    found: list[_Story] = []
+    for post in posts:
+        telling = post_telling(post)
+        home = next(
+            (s for s in found if any(same_story(telling, t, stories, similar) for t in s.tellings)),
+            None,
+        )
+        if home is None:
+            home = _Story()
+            found.append(home)
+        home.posts.append(post)
+        home.tellings.append(telling)
+    return found
+
+
+def _first_coverage(
+    story: _Story,
+    earlier: Sequence[tuple[CoveredTopic, Telling]],
+    stories: StoryRules,
+    similar: Similar | None,
+) -> Coverage | None:
+    """When and under which title the digest first covered this story, if it did."""
+    firsts = [
+        (topic.first_day, topic.first_title) if topic.first_day else (topic.day, topic.title)
+        for topic, telling in earlier
+        if any(same_story(t, telling, stories, similar) for t in story.tellings)
+    ]
+    if not firsts:
+        return None
+    day, title = min(firsts, key=lambda first: first[0])
+    return Coverage(day=day, title=title)
+
+
 def select_topics(
     candidates: Sequence[SourcePost],
-    covered_ids: Iterable[str],
+    covered: Covered,
     rules: SelectionRules,
+    stories: StoryRules,
     now: datetime,
+    similar: Similar | None = None,
 ) -> tuple[Topic, ...]:
-    """The day's top posts, best score first, none covered before, none twice."""
-    covered = set(covered_ids)
-    seen_titles: set[str] = set()
-    topics: list[Topic] = []
+    """The day's top stories, best score first, each once with all its posts of the day.
+
+    A post that was a topic on another day never comes back; a story covered in the last
+    `stories.lookback_days` is left out or becomes an update of its first coverage.
+    `similar` compares embeddings, where the endpoint has them."""
+    since = covered.day - timedelta(days=stories.lookback_days)
+    earlier = [(t, covered_telling(t)) for t in covered.topics if since <= t.day < covered.day]
     # sorted() is stable: sources without scores (RSS) keep their own order.
-    for post in sorted(candidates, key=lambda p: p.score, reverse=True):
-        key = title_key(post.title)
-        if post.id in covered or key in seen_titles or not _usable(post, rules, now):
-            continue
-        seen_titles.add(key)
-        topics.append(Topic(post=post, title=strip_flair(post.title)))
+    usable = [
+        p
+        for p in sorted(candidates, key=lambda p: p.score, reverse=True)
+        if _usable(p, rules, now) and p.id not in covered.post_ids
+    ]
+    topics: list[Topic] = []
+    for story in _stories_of_the_day(usable, stories, similar):
         if len(topics) == rules.topics:
             break
+        update_of = _first_coverage(story, earlier, stories, similar)
+        if update_of is not None and stories.on_repeat == "skip":
+            continue
+        post, *also = story.posts
+        topics.append(
+            Topic(post=post, title=strip_flair(post.title), also=tuple(also), update_of=update_of)
+        )
     return tuple(topics)
 
 
 def select_trending(
     candidates: Sequence[SourcePost],
     topics: Sequence[Topic],
-    recent_titles: Iterable[str],
+    covered: Covered,
     rules: SelectionRules,
+    stories: StoryRules,
+    similar: Similar | None = None,
 ) -> tuple[Trending, ...]:
-    """Trending titles in source order, repeating neither today's topics nor recent days' titles.
-
-    `recent_titles` are the trending titles shown in the lookback window before today.
-    """
-    excluded_ids = {t.post.id for t in topics}
-    excluded_titles = {title_key(t.title) for t in topics} | {title_key(t) for t in recent_titles}
+    """Trending titles in source order, none telling a story shown today, as a topic in
+    the last `rules.trending_lookback_days`, or as a trending title in that window."""
+    since = covered.day - timedelta(days=rules.trending_lookback_days)
+    shown = [post_telling(p) for topic in topics for p in topic.posts]
+    shown += [
+        covered_telling(t)
+        for t in (*covered.topics, *covered.trending)
+        if since <= t.day < covered.day
+    ]
     picked: list[Trending] = []
     for post in candidates:
-        key = title_key(post.title)
-        if post.id in excluded_ids or key in excluded_titles or not key:
+        if post.stickied or post.nsfw or post.removed or not title_key(post.title):
             continue
-        if post.stickied or post.nsfw or post.removed:
+        telling = post_telling(post)
+        if any(same_story(telling, s, stories, similar) for s in shown):
             continue
-        excluded_titles.add(key)
+        shown.append(telling)
         picked.append(Trending(post_id=post.id, title=one_line(post.title), url=post.url))
         if len(picked) == rules.trending_max:
             break
