@@ -37,7 +37,7 @@ def reddit_post(
         "name": f"t3_{post_id}",
         "title": title,
         "selftext": selftext,
-        "url": f"https://example.org/{post_id}",
+        "url": f"https://www.reddit.com/r/test/comments/{post_id}/slug/",  # a text post's
         "permalink": f"/r/test/comments/{post_id}/slug/",
         "score": score,
         "num_comments": score // 10,

@@ -65,7 +65,7 @@ class App:
         wiring = self.wiring
         path = self.settings.storage.database
         with open_scratch_copy(path) if dry_run else wiring.open_store() as store:
-            async with wiring.analyst(store) as analyst:
+            async with wiring.analyst(store) as analyst, wiring.story_embeddings() as embeddings:
                 publishers = [] if dry_run else [wiring.blog()]
                 if post and not dry_run:
                     publishers += wiring.chat_publishers(store)
@@ -79,7 +79,10 @@ class App:
                     clock=self.clock,
                     progress=self._progress,
                     owner=wiring.owner,
+                    articles=wiring.article_reader(store),
                     post_url=wiring.post_url,
+                    stories=wiring.story_rules(),
+                    embeddings=embeddings,
                 )
                 return await pipeline.generate(day, gather, force=force, dry_run=dry_run)
 

@@ -27,7 +27,10 @@ from digestbot.storage.store import Store, open_store
 if TYPE_CHECKING:
     from digestbot.blog.hugo import HugoBlog
     from digestbot.core.analyse import Analyst
+    from digestbot.core.stories import StoryRules
+    from digestbot.llm.embeddings import StoryEmbeddings
     from digestbot.llm.prompts import PromptTemplate
+    from digestbot.sources.articles import ArticleReader
 
 
 class KeptSessions:
@@ -110,6 +113,48 @@ class Wiring:
         style = HugoStyle(**{**b.as_dict(), "tags": tuple(b.tags)})
         storage = self.settings.storage
         return HugoBlog(folder or Path(storage.blog_dir), storage.post_filename, style)
+
+    def story_rules(self) -> StoryRules:
+        from digestbot.core.stories import StoryRules
+
+        s = self.settings.stories
+        return StoryRules(
+            lookback_days=s.lookback_days,
+            on_repeat=s.on_repeat,
+            title_similarity=s.title_similarity,
+            text_similarity=s.text_similarity,
+            embedding_similarity=s.embedding_similarity,
+        )
+
+    @asynccontextmanager
+    async def story_embeddings(self) -> AsyncIterator[StoryEmbeddings | None]:
+        """The endpoint's embeddings for telling stories apart, or None: no API key, or
+        [stories] embeddings = "off"."""
+        key = self.config.secrets.openai_api_key
+        if key is None or self.settings.stories.embeddings == "off":
+            yield None
+            return
+        from openai import AsyncOpenAI
+
+        from digestbot.llm.embeddings import StoryEmbeddings
+
+        async with AsyncOpenAI(
+            api_key=key.get_secret_value(), base_url=self.config.llm_base_url, max_retries=0
+        ) as client:
+            timeout = min(self.settings.llm.timeout_seconds, 20.0)
+            yield StoryEmbeddings(client, self.settings.stories.embedding_model, timeout=timeout)
+
+    def article_reader(self, store: Store) -> ArticleReader | None:
+        """What reads the pages link posts point to, or None with [articles] disabled."""
+        a = self.settings.articles
+        if not a.enabled:
+            return None
+        from digestbot.sources.articles import ArticleOptions, ArticleReader
+
+        options = ArticleOptions(
+            a.allow_private_hosts, a.timeout_seconds, a.max_bytes, a.user_agent
+        )
+        return ArticleReader(options, store.articles)
 
     def post_url(self, day: date) -> str:
         """The day's post on the blog, or "" while blog.site_url is not set."""

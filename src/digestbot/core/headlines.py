@@ -4,8 +4,7 @@ and that a day was quiet. Each platform brings its own markup."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
+from digestbot.core.excerpt import domain
 from digestbot.core.lines import Markup, list_lines
 from digestbot.core.models import AnalysisStatus, Digest, Topic
 from digestbot.core.text import one_line
@@ -20,12 +19,6 @@ def quiet_day(digest: Digest) -> str:
     if not digest.short_by:
         return ""
     return f"Quiet day: only {len(digest.topics)} new posts qualified today."
-
-
-def domain(url: str) -> str:
-    """The host a link points to, without "www."."""
-    host = urlsplit(one_line(url)).hostname or ""
-    return host.removeprefix("www.")
 
 
 def first_covered(topic: Topic) -> str:
@@ -101,9 +94,3 @@ def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
         ]
         lines += list_lines(markup.bold("Predictions:"), predictions, limit)
     return lines
-
-
-def excerpt(topic: Topic, limit: int) -> str:
-    from digestbot.core.text import shorten
-
-    return shorten(one_line(topic.post.body), limit)

@@ -7,26 +7,29 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from digestbot.core.claims import hold
 from digestbot.core.errors import SourceError
 from digestbot.core.links import PostUrl, no_url, with_links
-from digestbot.core.models import Article, Collection, Digest, DigestMode, SourcePost, Topic, Usage
-from digestbot.core.ports import History, Progress, Published, Publisher, Source
+from digestbot.core.models import Collection, Digest, DigestMode, Topic, Usage
+from digestbot.core.ports import (
+    ArticleReading,
+    Embeddings,
+    History,
+    Progress,
+    Published,
+    Publisher,
+    Source,
+)
 from digestbot.core.select import SelectionRules, select_topics, select_trending
+from digestbot.core.stories import Covered, Similar, StoryRules, story_texts
 
 if TYPE_CHECKING:
     from digestbot.core.analyse import Analyst
 
 CLAIM_STALE_AFTER = timedelta(minutes=30)  # a generation takes minutes at most
 CLAIM_WAIT_SECONDS = 15 * 60.0  # how long a second run waits for the first one's digest
-
-
-class ArticleReading(Protocol):
-    async def read(self, posts: Sequence[SourcePost]) -> dict[str, Article]:
-        """The pages the posts link to, by link: each read, or with why it was not."""
-        ...
 
 
 class NoProgress:
@@ -114,6 +117,8 @@ class Pipeline:
         owner: str = "",
         articles: ArticleReading | None = None,
         post_url: PostUrl = no_url,
+        stories: StoryRules | None = None,
+        embeddings: Embeddings | None = None,
     ) -> None:
         self._history = history
         self._analyst = analyst
@@ -126,6 +131,8 @@ class Pipeline:
         self._owner = owner
         self._articles = articles
         self._post_url = post_url
+        self._stories = stories or StoryRules()
+        self._embeddings = embeddings
 
     async def generate(
         self,
@@ -216,24 +223,28 @@ class Pipeline:
         return outcome
 
     async def _build(self, day: date, collection: Collection) -> Digest:
+        rules = self._rules
+        covered = self._history.stories.covered(
+            day,
+            self._stories.lookback_days,
+            rules.trending_lookback_days,
+            [p.id for p in collection.main],
+        )
+        similar = await self._similarity(collection, covered)
         topics = select_topics(
-            collection.main,
-            self._history.digests.covered_post_ids(other_than=day),
-            self._rules,
-            now=collection.collected_at,
+            collection.main, covered, rules, self._stories, collection.collected_at, similar
         )
         if not topics:
             raise SourceError(
-                f"no usable posts among {len(collection.main)} collected "
-                "(all covered before, stickied, NSFW, removed or too old): no digest today"
+                f"no usable posts among {len(collection.main)} collected (all covered "
+                "before, stickied, NSFW, removed or too old): no digest today"
             )
         trending = select_trending(
-            collection.trending,
-            topics,
-            self._history.digests.recent_trending_titles(day, self._rules.trending_lookback_days),
-            self._rules,
+            collection.trending, topics, covered, rules, self._stories, similar
         )
         notes, problems = list(collection.notes), list(collection.problems)
+        if self._embeddings is not None and self._embeddings.note:
+            notes.append(self._embeddings.note)
         topics = await self._read_articles(topics, notes)
         if len(trending) < self._rules.trending_min and collection.trending:
             notes.append(f"only {len(trending)} new trending titles")
@@ -262,6 +273,14 @@ class Pipeline:
             problems=tuple(problems),
             wanted_topics=self._rules.topics,
         )
+
+    async def _similarity(self, collection: Collection, covered: Covered) -> Similar | None:
+        """Embeddings' likeness of the stories' texts, where the endpoint has them."""
+        if self._embeddings is None:
+            return None
+        self._progress.stage("comparing stories")
+        texts = story_texts((*collection.main, *collection.trending), covered)
+        return await self._embeddings.similarity(texts)
 
     async def _read_articles(
         self, topics: tuple[Topic, ...], notes: list[str]

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from digestbot.core.models import Digest, DigestRequest, Reply, SourcePost, Usage
-from digestbot.core.stories import StoryArchive
+from digestbot.core.models import Article, Digest, DigestRequest, Reply, SourcePost, Usage
+from digestbot.core.stories import Similar, StoryArchive
 
 
 class Source(Protocol):
@@ -243,3 +243,15 @@ class ArticleSource(Protocol):
         """The articles the posts link to, keyed by the post's link; never raises for a
         page (an Article's `error` says why it was not read)."""
         ...
+
+
+class ArticleReading(Protocol):
+    async def read(self, posts: Sequence[SourcePost]) -> dict[str, Article]:
+        """The pages the posts link to, by link: each read, or with why it was not."""
+        ...
+
+
+class Embeddings(Protocol):
+    note: str  # why there are none, once they turned out missing
+
+    async def similarity(self, texts: Sequence[str]) -> Similar | None: ...

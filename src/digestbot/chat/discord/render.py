@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from digestbot.core.excerpt import excerpt
 from digestbot.core.headlines import (
     UNREAD,
     UNVERIFIED,
-    excerpt,
     headline_lines,
     is_unverified,
     sources_line,

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from digestbot.core.excerpt import excerpt
 from digestbot.core.headlines import (
     UNREAD,
     UNVERIFIED,
-    excerpt,
     headline_lines,
     is_unverified,
     sources_line,
