@@ -105,6 +105,18 @@ def test_one_missing_quote_is_enough_to_be_unverified() -> None:
     assert not ground([], SOURCE).verified
 
 
+def test_the_quotes_a_reader_sees_are_a_few_short_lines() -> None:
+    sentences = [f"Sentence number {n} of a long source." for n in range(5)]
+    long = "word " * 100
+    grounding = ground([long, *sentences], " ".join([long, *sentences]))
+    assert grounding.verified and len(grounding.found) == 6
+    first, *rest = grounding.shown
+    assert len(first) <= 300 and first.endswith("\u2026") and rest == sentences[:2]
+    assert ground(["A quote\nover two lines"], "a quote over two lines").shown == (
+        "A quote over two lines",
+    )
+
+
 @pytest.mark.parametrize(
     ("predicted", "year"),
     [("2035", 2035.0), ("March 2030", 2030 + 2 / 12), ("Q3 2027", 2027.5), ("2030-2040", 2035.0),
@@ -240,6 +252,15 @@ async def test_a_repair_that_copies_the_quote_is_verified(tmp_path: Path) -> Non
         assert len(fake.completions) == 2
     analysis = result.topics[0].analysis
     assert analysis.verified and invented(result) == [] and result.notes == ()
+
+
+async def test_an_answer_without_quotes_is_asked_for_them(tmp_path: Path) -> None:
+    with FakeOpenAI() as fake:
+        fake.script("model p1", "unquoted")
+        result = await analyse(fake, tmp_path, [topic("p1")])
+        repair = fake.completions[1]["messages"][-1]["content"]
+    assert "no quotes: give one or two, copied word for word" in repair
+    assert result.topics[0].analysis.verified
 
 
 async def test_a_cached_answer_is_checked_against_todays_source(tmp_path: Path) -> None:

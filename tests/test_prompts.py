@@ -18,7 +18,7 @@ def test_shipped_prompts_load_with_their_declared_variables() -> None:
     topic = load_prompt("topic_analysis")
     assert topic.variables == {"title", "community", "body", "earlier"}
     assert topic.origin == "shipped topic_analysis.toml"
-    assert '"quotes"' in topic.system.template and "word for word" in topic.system.template
+    assert '"quotes"' in topic.system.template and "copied exactly" in topic.system.template
     predictions = load_prompt("predictions")
     assert predictions.variables == {"today", "events"}
 

@@ -3,7 +3,8 @@ fitted to a schema when the request constrains its output, or echoes of the sche
 
 A topic's analysis quotes its source as a careful model would: a real sentence from
 between the <source> tags (the title when there is none), or, as a careless one does,
-a quote it made up ("invented"; "invented_once": made up, then copied on the repair).
+a quote it made up ("invented"; "invented_once": made up, then copied on the repair), or
+none at all (the script kind "unquoted").
 Predictions name a year, or for "yearless" the first one names none.
 """
 
@@ -37,9 +38,9 @@ def answer_to(prompt: str, *, quotes: str = "source", repair: bool = False, kind
     )
     quote = f"This changes everything we knew about {title}" if invent else source_quote(prompt)
     return {
-        "quotes": [quote],
         "benefits": f"Work on {title} could make models cheaper to train.",
         "ramifications": f"{title} also raises questions of cost and misuse.",
+        "quotes": [] if kind == "unquoted" else [quote],
     }
 
 

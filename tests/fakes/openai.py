@@ -41,7 +41,8 @@ the listed events in the prompt. Every argument is an attribute too, read per re
   repair try.
 - `script(text, *kinds)`: the next replies to prompts holding `text` go "good",
   "malformed", "refusal", "blank", "truncated" (cut, "length"), "echo", "invented"
-  (quotes made up) or "yearless" (the first prediction names no year).
+  (quotes made up), "unquoted" (no quotes) or "yearless" (the first prediction names no
+  year).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from digestbot.core.grounding import ground
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.core.models import Analysis, AnalysisStatus, Prediction, Topic, Usage
 from digestbot.core.ports import LLM, AnalysisCache, Prompt
-from digestbot.core.text import one_line, shorten
+from digestbot.core.text import one_line
 from digestbot.core.topic_input import community, earlier_note, topic_input
 
 MIN_SOURCE_TOKENS = 50  # less of the source than this is not worth an analysis
@@ -166,13 +166,7 @@ class Analyst:
         )
 
         def unquoted(answer: TopicAnswer) -> str:
-            if not (missing := ground(answer.quotes, given.source).missing):
-                return ""
-            named = "; ".join(f'"{shorten(one_line(q), 100)}"' for q in missing)
-            return (
-                f"not in the source: {named}. Each quote must be copied word for word from "
-                "the text between the <source> tags"
-            )
+            return ground(answer.quotes, given.source).problem()
 
         asked = await self._asker.answer(
             topic.post.id, "topic", prompt, messages, TopicAnswer, check=unquoted
@@ -188,7 +182,7 @@ class Analyst:
             AnalysisStatus.OK,
             benefits=one_line(answer.benefits),
             ramifications=one_line(answer.ramifications),
-            quotes=tuple(one_line(q) for q in grounding.found),
+            quotes=grounding.shown,
             verified=grounding.verified,
         )
         return replace(topic, analysis=analysis), asked.usage

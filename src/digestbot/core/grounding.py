@@ -14,8 +14,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from digestbot.core.text import one_line, shorten
+
 MIN_WORDS = 3  # fewer words than this prove nothing: "the model" is in every source
 PIECE_WORDS = 2  # each piece of an elided quote ("… the weights …") at least this many
+MAX_QUOTES = 3  # the found quotes shown, at most
+MAX_QUOTE_CHARS = 300  # a longer one is shown cut, with an ellipsis: still a copy
 
 # Quote marks and markdown's **bold** go (a copy may have them or not), dashes become "-".
 _FOLD = dict.fromkeys(map(ord, "\"'`´‘’‚‛“”„‟«»‹›′″〝〞〟＂＇*"), None) | dict.fromkeys(
@@ -35,6 +39,21 @@ class Grounding:
     @property
     def verified(self) -> bool:
         return bool(self.found) and not self.missing
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The found quotes as a reader sees them: a few, each on one line, short."""
+        return tuple(shorten(one_line(q), MAX_QUOTE_CHARS) for q in self.found[:MAX_QUOTES])
+
+    def problem(self) -> str:
+        """What a model must do about its quotes ("" when they are all found)."""
+        copy = "copied word for word from the text between the <source> tags"
+        if not self.found and not self.missing:
+            return f"no quotes: give one or two, {copy}"
+        if not self.missing:
+            return ""
+        named = "; ".join(f'"{shorten(one_line(q), 100)}"' for q in self.missing)
+        return f"not in the source: {named}. Each quote must be {copy}"
 
 
 def normalise(text: str) -> str:
