@@ -81,9 +81,9 @@ def domain(link: str) -> str:
     return host.removeprefix("www.")
 
 
-def excerpt(topic: Topic, limit: int = 400) -> str:
-    """One line of plain text, at most `limit` characters, never empty: the post's own
-    text, else its article's lead, else "a link to DOMAIN", else its title."""
+def source_excerpt(topic: Topic, limit: int = 400) -> str:
+    """One line of plain text, at most `limit` characters: the post's own text, else its
+    article's lead, else "a link to DOMAIN"; "" when the post has none of them."""
     body = plain(topic.post.body)
     if body:
         return shorten(body, limit)
@@ -93,6 +93,10 @@ def excerpt(topic: Topic, limit: int = 400) -> str:
         if first:
             return first
     host = domain(topic.post.link)
-    if host:
-        return shorten(f"a link to {host}", limit)
-    return shorten(one_line(topic.title) or one_line(topic.post.title) or "(untitled)", limit)
+    return shorten(f"a link to {host}", limit) if host else ""
+
+
+def excerpt(topic: Topic, limit: int = 400) -> str:
+    """`source_excerpt`, else the topic's title: never empty."""
+    title = one_line(topic.title) or one_line(topic.post.title) or "(untitled)"
+    return source_excerpt(topic, limit) or shorten(title, limit)
