@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digestbot.core.excerpt import excerpt
+from digestbot.core.excerpt import source_excerpt
 from digestbot.core.headlines import UNVERIFIED, is_unverified, quiet_day, source_links
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, Topic
 from digestbot.core.ports import Published
@@ -149,9 +149,12 @@ def _topic_block(number: int, topic: Topic, style: HugoStyle) -> str:
             if analysis.status is AnalysisStatus.SKIPPED
             else "*Analysis unavailable today; from the source:*"
         )
-        text = escape_markdown(excerpt(topic, EXCERPT_CHARS))
+        text = escape_markdown(source_excerpt(topic, EXCERPT_CHARS))
         link = f" [(discussion)]({link_destination(topic.post.url)})" if topic.post.url else ""
-        lines.append(f"   {label} {text}{link}")
+        if text or link:
+            lines.append(f"   {label} {text}{link}")
+        else:  # an imported topic without analysis or source: as the blog wrote it
+            lines.append("   *No analysis in this digest.*")
     if style.link_sources and (links := source_links(topic)):
         listed = " · ".join(
             f"[{escape_markdown(label)}]({link_destination(url)})" for label, url in links

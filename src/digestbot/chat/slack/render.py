@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from digestbot.core.excerpt import excerpt
+from digestbot.core.excerpt import source_excerpt
 from digestbot.core.headlines import (
     UNREAD,
     UNVERIFIED,
@@ -175,7 +175,7 @@ def topic_blocks(number: int, topic: Topic) -> list[Block]:
             if analysis.status is AnalysisStatus.SKIPPED
             else "Analysis unavailable today; from the source"
         )
-        body = [section(f"_{label}:_ {escape(excerpt(topic, 400))}")]
+        body = [section(f"_{label}:_ {escape(source_excerpt(topic, 400)) or '(no text)'}")]
     return [*before, *body, *after, {"type": "divider"}]
 
 
