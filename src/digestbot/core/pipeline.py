@@ -14,7 +14,7 @@ from digestbot.core.errors import SourceError
 from digestbot.core.links import PostUrl, no_url, with_links
 from digestbot.core.models import Collection, Digest, DigestMode, Topic, Usage
 from digestbot.core.ports import (
-    ArticleReading,
+    ArticleSource,
     Embeddings,
     History,
     Progress,
@@ -115,7 +115,7 @@ class Pipeline:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         progress: Progress | None = None,
         owner: str = "",
-        articles: ArticleReading | None = None,
+        articles: ArticleSource | None = None,
         post_url: PostUrl = no_url,
         stories: StoryRules | None = None,
         embeddings: Embeddings | None = None,

@@ -245,12 +245,6 @@ class ArticleSource(Protocol):
         ...
 
 
-class ArticleReading(Protocol):
-    async def read(self, posts: Sequence[SourcePost]) -> dict[str, Article]:
-        """The pages the posts link to, by link: each read, or with why it was not."""
-        ...
-
-
 class Embeddings(Protocol):
     note: str  # why there are none, once they turned out missing
 
