@@ -75,11 +75,15 @@ class Figures:
 
 def old_selection(store, day, main, trending):
     """The selection before stories: exact title keys, ids covered before."""
-    covered_ids = store.digests.covered_post_ids(other_than=day)
-    recent = {
-        title_key(t)
-        for t in store.digests.recent_trending_titles(day, RULES.trending_lookback_days)
-    }
+    # The queries it made: every covered id, and the recent trending titles.
+    rows = store.db.rows("select post_id from digest_topics where day != ?", [day.isoformat()])
+    covered_ids = {row["post_id"] for row in rows}
+    since = day - timedelta(days=RULES.trending_lookback_days)
+    rows = store.db.rows(
+        "select title from digest_trending where day >= ? and day < ?",
+        [since.isoformat(), day.isoformat()],
+    )
+    recent = {title_key(row["title"]) for row in rows}
     topics, seen, fresh = [], set(), timedelta(hours=RULES.max_age_hours)
     for post in sorted(main, key=lambda p: p.score, reverse=True):
         key, new = title_key(post.title), collected(day.day) - post.created_utc <= fresh

@@ -96,20 +96,6 @@ def test_saving_a_day_again_replaces_it(tmp_path: Path) -> None:
     assert count(store, "digests") == 1 and count(store, "digest_topics") == 1
 
 
-def test_covered_posts_and_recent_trending_titles(tmp_path: Path) -> None:
-    store = open_store(str(tmp_path / "h.db"))
-    store.digests.save(digest(date(2026, 11, 10), ["old"], ["Ten days ago"]), None)
-    store.digests.save(digest(date(2026, 11, 16), ["x", "y"], ["Seven days ago"]), None)
-    store.digests.save(digest(date(2026, 11, 17), ["z"], ["Six days ago"]), None)
-    store.digests.save(digest(date(2026, 11, 23), ["today"], ["Today"]), None)
-    store.digests.save(digest(date(2026, 11, 24), ["later"], ["Tomorrow"]), None)
-    covered = store.digests.covered_post_ids(other_than=date(2026, 11, 23))
-    assert covered == {"old", "x", "y", "z", "later"}  # any other day, later ones too
-    # The window is the 7 days before the day: the 16th is in, the 10th and the day are out.
-    titles = store.digests.recent_trending_titles(date(2026, 11, 23), 7)
-    assert sorted(titles) == ["Seven days ago", "Six days ago"]
-
-
 def test_the_cache_keys_on_post_model_and_prompt_version(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "h.db"))
     store.cache.put("p1", "topic", "m", "1-abc", {"benefits": "b"}, Usage(calls=1))

@@ -104,8 +104,8 @@ class StoryRules:
 
     lookback_days: int = 14
     on_repeat: str = "update"  # or "skip": a story covered recently is left out
-    title_similarity: float = 0.75  # 0-1
-    text_similarity: float = 0.6
+    title_similarity: float = 0.8  # 0-1
+    text_similarity: float = 0.7
     embedding_similarity: float = 0.85
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from digestbot.core.models import (
     Analysis,
@@ -160,23 +160,6 @@ class Digests:
     def is_imported(self, day: date) -> bool:
         row = self._db.one("select imported from digests where day = ?", [day.isoformat()])
         return bool(row and row["imported"])
-
-    def covered_post_ids(self, other_than: date) -> set[str]:
-        """Ids of posts that were a topic, or one of a topic's posts, of any other day."""
-        rows = self._db.rows(
-            "select post_id, also from digest_topics where day != ?", [other_than.isoformat()]
-        )
-        covered = {row["post_id"] for row in rows}
-        covered.update(i for row in rows if row["also"] for i in json.loads(row["also"]))
-        return covered
-
-    def recent_trending_titles(self, day: date, lookback_days: int) -> list[str]:
-        since = day - timedelta(days=lookback_days)
-        rows = self._db.rows(
-            "select title from digest_trending where day >= ? and day < ?",
-            [since.isoformat(), day.isoformat()],
-        )
-        return [row["title"] for row in rows]
 
 
 def _iso(moment: datetime) -> str:
