@@ -173,7 +173,9 @@ def test_a_bad_number(history: Path, argv: list[str]) -> None:
 
 
 def test_the_largest_page_and_limit_are_answered(history: Path) -> None:
-    assert run_cli("search", "mixture", "--page", "10000").exit_code == 0
+    past_the_end = run_cli("search", "mixture", "--page", "10000")
+    assert_clean_error(past_the_end, 1, "page 10000 of 1: no more results")
+    assert past_the_end.stdout.startswith('"mixture": last covered on 2026-11-20')
     assert run_cli("history", "--limit", "100000").exit_code == 0
 
 
@@ -186,7 +188,8 @@ def test_the_largest_page_and_limit_are_answered(history: Path) -> None:
 def test_search_syntax_is_only_text(history: Path, query: str) -> None:
     result = run_cli("search", query)
     assert result.exit_code == 0, result.output
-    assert "matches" in result.stderr
+    first = result.stdout.splitlines()[0]
+    assert "no matches in any digest" in first or "last covered on" in first
 
 
 def test_a_leading_dash_is_an_option_unless_after_a_double_dash(history: Path) -> None:

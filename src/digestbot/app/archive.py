@@ -8,7 +8,12 @@ from pathlib import Path
 
 from digestbot.app.wiring import Wiring
 from digestbot.core.errors import PostError
+from digestbot.core.models import Digest
 from digestbot.core.ports import Published
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from digestbot.storage.store import Store
 
 
 @dataclass
@@ -26,39 +31,67 @@ def post_files(paths: list[Path]) -> list[Path]:
     return [p for path in paths for p in (sorted(path.rglob("*.md")) if path.is_dir() else [path])]
 
 
+CHUNK = 250  # posts saved in one transaction: a transaction a post made the import slow
+WRITING = 8  # posts written at once by export
+
+
 def import_posts(wiring: Wiring, paths: list[Path]) -> ImportReport:
     """Old blog posts into history, marked as imported; a second import changes nothing."""
-    from digestbot.blog.importer import parse_post
-
     files = post_files(paths)
     report = ImportReport(files=len(files))
     with wiring.open_store() as store:
-        for file in files:
-            try:
-                post = parse_post(file.read_bytes().decode("utf-8", errors="replace"))
-            except PostError as exc:
-                report.failed.append(f"{file}: {exc}")
-                continue
-            except OSError as exc:
-                report.failed.append(f"{file}: cannot read it ({exc.strerror})")
-                continue
-            report.warnings += [f"{file}: {w}" for w in post.warnings]
-            existing = store.digests.load(post.digest.day)
-            if existing == post.digest:
-                report.unchanged += 1
-            elif existing is not None and not store.digests.is_imported(post.digest.day):
-                report.kept.append(f"{file}: {post.digest.day} has a digest made here; kept it")
-            else:
-                store.digests.save(post.digest, run_id=None, imported=True)
-                report.imported += 1
+        present = set(store.digests.days())
+        for start in range(0, len(files), CHUNK):
+            with store.db.transaction(), store.search.reindexing() as saved:
+                for file in files[start : start + CHUNK]:
+                    _import_post(store, file, present, report, saved)
     return report
+
+
+def _import_post(
+    store: Store, file: Path, present: set[date], report: ImportReport, saved: set[date]
+) -> None:
+    """One post into history, unless it is there already or the day has a digest made by
+    the bot; `present` holds the days with a digest (only those are read to compare), and
+    `saved` gets the days saved."""
+    from digestbot.blog.importer import parse_post
+
+    try:
+        post = parse_post(file.read_bytes().decode("utf-8", errors="replace"))
+    except PostError as exc:
+        report.failed.append(f"{file}: {exc}")
+        return
+    except OSError as exc:
+        report.failed.append(f"{file}: cannot read it ({exc.strerror})")
+        return
+    report.warnings += [f"{file}: {w}" for w in post.warnings]
+    day = post.digest.day
+    existing = store.digests.load(day) if day in present else None
+    if existing == post.digest:
+        report.unchanged += 1
+    elif existing is not None and not store.digests.is_imported(day):
+        report.kept.append(f"{file}: {day} has a digest made here; kept it")
+    else:
+        store.digests.save(post.digest, run_id=None, imported=True)
+        present.add(day)
+        saved.add(day)
+        report.imported += 1
 
 
 async def export(
     wiring: Wiring, since: date | None, until: date | None, folder: Path | None = None
 ) -> list[Published]:
-    """Write the posts of a range of history again; the same history, the same bytes."""
+    """Write the posts of a range of history again; the same history, the same bytes.
+    Posts are written several at once (each waits on the disk for its own)."""
+    import asyncio
+
     blog = wiring.blog(folder)
     with wiring.open_store(read_only=True) as store:
         digests = [store.digests.load(day) for day in store.digests.days(since, until)]
-    return [await blog.publish(d) for d in digests if d is not None]
+    writing = asyncio.Semaphore(WRITING)
+
+    async def publish(digest: Digest) -> Published:
+        async with writing:
+            return await blog.publish(digest)
+
+    return await asyncio.gather(*(publish(d) for d in digests if d is not None))

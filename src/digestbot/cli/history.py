@@ -4,12 +4,16 @@ database read-only, never create one, and print a table, or JSON with `--json`."
 from __future__ import annotations
 
 import argparse
+import sys
 
 from digestbot.cli import args as checked
 from digestbot.cli.output import EXIT_OK, print_json, say, table, warn
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+
     from digestbot.cli.parser import Commands
     from digestbot.config.loader import Config
     from digestbot.storage.reader import History
@@ -29,15 +33,19 @@ def register(commands: Commands) -> None:
         )  # fmt: skip
         _json_option(history)
     if search := commands.add(
-        "search", help="search every digest's topics", handler=search_command,
-        description="Search the titles and analyses of every digest, best matches first. "
-        "Every word must match, each as the start of a word.",
+        "search", help="when was something last covered", handler=search_command,
+        description="Search every digest's topic titles, analyses, quotes and trending "
+        "titles: when was something last covered, and where. Every word must match; a word "
+        "of three letters or more is found inside longer words (lora finds QLoRA), a shorter "
+        'one as a word; a "quoted phrase" is found as a phrase. Best matches first: those '
+        "in titles, newest first, then the others.",
     ):  # fmt: skip
         search.add_argument("words", nargs="+", metavar="WORD", help="what to look for")
         search.add_argument(
             "--page", type=checked.count(1, MAX_PAGE), default=1, metavar="N",
             help=f"which page of {PER_PAGE} results (default: 1)",
         )  # fmt: skip
+        search.add_argument("--newest", action="store_true", help="newest first")
         _json_option(search)
     if usage := commands.add(
         "usage", help="LLM calls, tokens and cost", handler=usage_command,
@@ -94,7 +102,7 @@ def history_command(args: argparse.Namespace) -> int:
                 r["status"]
                 + (f", {r['messages_pending']} to post" if r["messages_pending"] else ""),
                 r["model"] or "-",
-                f"{r['topics']}" + (f" ({r['failed']} failed)" if r["failed"] else ""),
+                _topics(r),
                 f"{r['llm_calls']} (+{r['cache_hits']} cached)",
                 f"{r['tokens']:,}",
                 f"${r['cost_usd']:.4f}",
@@ -107,38 +115,52 @@ def history_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _topics(row: dict[str, int]) -> str:
+    """A digest's topics in a few words: "5 (4 grounded, 1 unverified, 2 updates)"."""
+    parts = [
+        f"{row[key]} {key}" for key in ("grounded", "unverified", "failed", "updates") if row[key]
+    ]
+    return f"{row['topics']}" + (f" ({', '.join(parts)})" if parts else "")
+
+
 def search_command(args: argparse.Namespace) -> int:
-    from digestbot.core.errors import UsageError
-    from digestbot.storage.search import search_words
+    from digestbot.core.errors import DigestbotError, UsageError
+    from digestbot.core.lines import search_summary
+    from digestbot.storage.search import search_terms
 
     query = " ".join(args.words)
-    if not search_words(query):
+    if not search_terms(query):
         raise UsageError(f"nothing to search for in {query!r}: give a word of letters or digits")
-    with _open(args) as history:
-        total, rows = history.search.search(query, PER_PAGE, (args.page - 1) * PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+    config = checked.load_config(args)
+    with _open(args, config) as history:
+        found = history.search.find(
+            query, args.page, PER_PAGE, newest=args.newest, post_url=_post_url(config)
+        )
+    past_the_end = found["total"] and args.page > found["pages"]
     if args.json:
-        print_json(
-            {"query": query, "page": args.page, "pages": pages, "total": total, "hits": rows}
-        )
-        return EXIT_OK
-    shown = f", page {args.page} of {pages}" if pages > 1 else ""
-    warn("found", f"{total} matches{shown}", colour="bold")
-    if rows:
-        table(
-            [
-                (
-                    r["day"],
-                    r["title"] + (" (trending)" if r["kind"] == "trending" else ""),
-                    r["url"],
-                )
-                for r in rows
-            ],
-            ("day", "title", "link"),
-        )
-    elif args.page > pages:
-        warn("page", f"there are only {pages} pages")
+        print_json({**found, "hits": found["results"]})  # "hits": the name before 0.10
+    else:
+        pages = f", page {args.page} of {found['pages']}" if found["pages"] > 1 else ""
+        summary = search_summary(found["last_day"], found["digests"], found["total"])
+        sys.stdout.write(f'"{query}": {summary}{pages}\n')
+        for r in found["results"]:
+            trending = " (trending)" if r["kind"] == "trending" else ""
+            lines = [f"{r['title']}{trending}", r["snippet"], *r["links"]]
+            sys.stdout.write(f"\n{r['day']}  " + "\n            ".join(filter(None, lines)) + "\n")
+    if past_the_end:
+        raise DigestbotError(f"page {args.page} of {found['pages']}: no more results")
     return EXIT_OK
+
+
+def _post_url(config: Config) -> Callable[[date], str] | None:
+    """Where a day's post is on the blog, where blog.site_url is set."""
+    if not config.settings.blog.site_url:
+        return None
+    from digestbot.blog.address import BlogAddress
+
+    storage = config.settings.storage
+    address = BlogAddress(config.settings.blog.site_url, storage.blog_dir, storage.post_filename)
+    return address.post_url
 
 
 def usage_command(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ generation: the caller's `make_digest` and the database see to that.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from digestbot.core import trends
@@ -32,15 +33,30 @@ USAGE = (
 PER_PAGE = 10
 
 
-def search_page(history: History, query: str, page: int = 1) -> SearchPage:
-    """One page of search results, best first."""
-    page = max(page, 1)
-    total, rows = history.search.search(query, PER_PAGE, (page - 1) * PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+def search_page(
+    history: History,
+    query: str,
+    page: int = 1,
+    *,
+    newest: bool = False,
+    post_url: Callable[[date], str] | None = None,
+) -> SearchPage:
+    """One page of search results, best first (or `newest` first), each with its links:
+    the day's post on the blog (by `post_url`), the discussion and the article."""
+    found = history.search.find(query, max(page, 1), PER_PAGE, newest=newest, post_url=post_url)
     hits = tuple(
-        SearchHit(date.fromisoformat(r["day"]), r["title"], r["url"], r["kind"]) for r in rows
+        SearchHit(r["day"], r["title"], r["url"], r["kind"], r["snippet"], tuple(r["links"]))
+        for r in found["results"]
     )
-    return SearchPage(query, page, pages, total, hits)
+    return SearchPage(
+        query,
+        found["page"],
+        found["pages"],
+        found["total"],
+        hits,
+        last_day=found["last_day"],
+        digests=found["digests"],
+    )
 
 
 def _parse_day(text: str) -> date:
@@ -117,6 +133,7 @@ class DigestService:
         events: Sequence[str] = (),
         draw_chart: Callable[[PredictionSeries], bytes | None] | None = None,
         today: Callable[[], date] | None = None,
+        post_url: Callable[[date], str] | None = None,
     ) -> None:
         self._history = history
         self._make_digest = make_digest
@@ -127,6 +144,8 @@ class DigestService:
         self._draw_chart = draw_chart
         # The digest's day: the schedule's local date under `run`, else the UTC date.
         self._today = today or (lambda: self._clock().astimezone(UTC).date())
+        # A day's post on the blog, where blog.site_url is set: answers link to it.
+        self._post_url = post_url
 
     async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
         try:
@@ -147,9 +166,11 @@ class DigestService:
         if request.want is Want.PREDICTIONS:
             return self._predictions(request.public)
         if request.want is Want.SEARCH:
-            found = search_page(self._history, request.query, request.page)
+            found = search_page(self._history, request.query, request.page, post_url=self._post_url)
             return Reply(search=found, public=request.public)
         digest = await self._digest(request)
+        if self._post_url:
+            digest = replace(digest, url=self._post_url(digest.day))
         if request.topic is not None and not 1 <= request.topic <= len(digest.topics):
             raise CommandError(f"The digest of {digest.day} has topics 1 to {len(digest.topics)}.")
         return Reply(digest=digest, topic=request.topic, public=request.public)

@@ -1,10 +1,16 @@
-"""The words of a chat message, shared by the platforms; each brings its own markup."""
+"""The words of a chat message, shared by the platforms; each brings its own markup.
+The first line of a search answer is the command line's too."""
 
 from __future__ import annotations
 
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from digestbot.core.models import Digest, SearchPage
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the command line's search imports this module, and no models
+    from datetime import date
+
+    from digestbot.core.models import Digest, SearchPage
 
 SEPARATOR = " · "
 
@@ -55,17 +61,46 @@ def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
     return lines
 
 
+def search_summary(last_day: date | None, digests: int, total: int) -> str:
+    """When a query was last covered and how often, in words, for the first line of
+    an answer in chat and on the command line."""
+    if not total or last_day is None:
+        return "no matches in any digest"
+    return (
+        f"last covered on {last_day.isoformat()}, in {_count(digests, 'digest')}"
+        f" ({_count(total, 'match', 'es')})"
+    )
+
+
+def _count(n: int, noun: str, plural: str = "s") -> str:
+    return f"{n} {noun}{plural if n != 1 else ''}"
+
+
 def search_lines(found: SearchPage, markup: Markup) -> list[str]:
-    """A page of search results: a count, then date and (linked) title per hit."""
+    """A page of search results: when the query was last covered, then per hit its day
+    and title (linked to the day's post, else the discussion), a snippet of why it
+    matched, and its other links (the discussion, the article) named by their sites."""
     pages = f", page {found.page} of {found.pages}" if found.pages > 1 else ""
-    lines = [
-        f"{markup.bold('Search: ' + markup.text(found.query, 200))}: {found.total} matches{pages}"
-    ]
-    lines += [
-        f"`{hit.day.isoformat()}` {markup.link(hit.title, hit.url, 300)}"
-        + (" (trending)" if hit.kind == "trending" else "")
-        for hit in found.hits
-    ]
-    if not found.hits:
-        lines.append("Nothing found." if found.page == 1 else "No more results.")
+    asked = markup.bold(markup.text(f'"{found.query}"', 200))
+    lines = [f"{asked}: {search_summary(found.last_day, found.digests, found.total)}{pages}"]
+    for hit in found.hits:
+        links = hit.links or ((hit.url,) if hit.url else ())
+        title = markup.link(hit.title, links[0], 300) if links else markup.text(hit.title, 300)
+        trending = " (trending)" if hit.kind == "trending" else ""
+        lines.append(f"`{hit.day.isoformat()}` {title}{trending}")
+        if hit.snippet:
+            lines.append(f"> {markup.text(hit.snippet, 400)}")
+        if others := [markup.link(_site(url), url, 60) for url in links[1:]]:
+            lines.append("↳ " + SEPARATOR.join(others))
+    if found.total and not found.hits:
+        lines.append(f"Page {found.page} of {found.pages}: no more results.")
     return lines
+
+
+def _site(url: str) -> str:
+    """A link's name: the site it is on, as "arxiv.org" or "reddit.com"."""
+    try:
+        host = urlsplit(url).hostname or "link"
+    except ValueError:  # a malformed address: the platform's link() drops it anyway
+        return "link"
+    return host.removeprefix("www.")

@@ -24,11 +24,22 @@ class Reports:
         self._db = db
 
     def history(self, limit: int) -> list[Row]:
-        """The newest digests first, with their topic counts, usage, how their last run
-        ended (a run whose process is gone is `interrupted`, not running) and their
-        deliveries: messages in place, and messages still to post."""
+        """The newest digests first, with their usage, how their last run ended (a run
+        whose process is gone is `interrupted`, not running), their deliveries (messages
+        in place, and messages still to post) and their topics: `failed` analyses, the
+        `grounded` (resting on their source: verified quotes, or the source's own words)
+        and the `unverified` (every other analysis, never checked ones included), and the
+        `updates` of stories covered before."""
         rows = self._db.rows(
-            """select d.day, d.mode, d.model, d.generated_at, d.imported,
+            """with recent as (select * from digests order by day desc limit ?),
+               counts as (
+                   select day, count(*) as topics,
+                          count(case when status = 'failed' then 1 end) as failed,
+                          count(case when status = 'ok' and verified is not 1 then 1 end)
+                            as unverified,
+                          count(case when first_covered != '' then 1 end) as updates
+                   from digest_topics where day in (select day from recent) group by day)
+               select d.day, d.mode, d.model, d.generated_at, d.imported,
                       (select r.status from runs r where r.day = d.day
                         order by r.id desc limit 1) as status,
                       (select r.owner from runs r where r.day = d.day
@@ -41,10 +52,10 @@ class Reports:
                       coalesce(d.cache_hits, 0) as cache_hits,
                       coalesce(d.prompt_tokens, 0) + coalesce(d.completion_tokens, 0) as tokens,
                       coalesce(d.cost_usd, 0) as cost_usd,
-                      (select count(*) from digest_topics t where t.day = d.day) as topics,
-                      (select count(*) from digest_topics t
-                        where t.day = d.day and t.status = 'failed') as failed
-               from digests d order by d.day desc limit ?""",
+                      coalesce(c.topics, 0) as topics, coalesce(c.failed, 0) as failed,
+                      coalesce(c.topics - c.unverified, 0) as grounded,
+                      coalesce(c.unverified, 0) as unverified, coalesce(c.updates, 0) as updates
+               from recent d left join counts c on c.day = d.day order by d.day desc""",
             [limit],
         )
         for row in rows:

@@ -206,6 +206,74 @@ def _trust(db: Tables) -> None:
     )
 
 
+# What a row gives the search indexes (SQL over the row {r}; search.py indexes in bulk by
+# it): its key, the day's date.toordinal() times 100,000 plus 99,999 (a topic) or 49,999
+# (trending) minus its position, so that keys descending go by day, then as the digest
+# does; its title, analysis and quotes; the columns whose change indexes it again.
+SEARCH_FIELDS = "title, analysis, quotes"
+_DAY = "cast(julianday({r}.day) - 1721424.5 as integer) * 100000"
+SEARCH_ROWS = {
+    "digest_topics": (
+        _DAY + " + 99999 - {r}.position",
+        "{r}.title, replace({r}.benefits || ' ' || {r}.ramifications, char(10), ' '), "
+        "case when json_valid({r}.quotes) and json_type({r}.quotes) = 'array' then "
+        "(select group_concat(value, ' ') from json_each({r}.quotes)) else '' end",
+        "day, position, title, benefits, ramifications, quotes",
+    ),
+    "digest_trending": (
+        _DAY + " + 49999 - {r}.position",
+        "{r}.title, '', ''",
+        "day, position, title",
+    ),
+}
+
+
+def _search_substrings(db: Tables) -> None:
+    # A word inside longer ones ("lora" in "QLoRA"), phrases, quotes (storage/search.py).
+    # search_words keeps no text: a row leaves it by 'delete' with the values it came in
+    # with. A row in search_pause (within an import's transaction) stops the triggers.
+    db["digest_topics"].disable_fts()
+    db["digest_trending"].disable_fts()
+    fields = SEARCH_FIELDS
+    db.execute(f"create virtual table search_index using fts5({fields}, tokenize = trigram)")
+    db.execute(
+        f"create virtual table search_words using fts5({fields}, content = '', "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    for index in ("search_index", "search_words"):  # a bulk write flushes and merges less
+        db.execute(f"insert into {index} ({index}, rank) values ('hashsize', 16777216)")
+        db.execute(f"insert into {index} ({index}, rank) values ('automerge', 8)")
+    db["search_pause"].create({"paused": int})
+    live = "when not exists (select 1 from search_pause)"
+    for table, (key, values, watched) in SEARCH_ROWS.items():
+        new = f"{key.format(r='new')}, {values.format(r='new')}"
+        old = f"{key.format(r='old')}, {values.format(r='old')}"
+        add = (
+            f"insert into search_index (rowid, {fields}) values ({new}); "
+            f"insert into search_words (rowid, {fields}) values ({new});"
+        )
+        remove = (
+            f"delete from search_index where rowid = {key.format(r='old')}; "
+            f"insert into search_words (search_words, rowid, {fields}) values ('delete', {old});"
+        )
+        for name, event, body in (
+            ("ai", "insert", add),
+            ("ad", "delete", remove),
+            ("au", f"update of {watched}", f"{remove} {add}"),
+        ):
+            db.execute(
+                f"create trigger {table}_{name}_search after {event} on {table} {live} "
+                f"begin {body} end"
+            )
+        db.execute(
+            f"insert into search_index (rowid, {fields}) "
+            f"select {key.format(r=table)}, {values.format(r=table)} from {table}"
+        )
+    db.execute(
+        f"insert into search_words (rowid, {fields}) select rowid, {fields} from search_index"
+    )
+
+
 STEPS = (
     ("0001_history", _history),
     ("0002_deliveries", _deliveries),
@@ -216,6 +284,7 @@ STEPS = (
     ("0007_owners_and_fingerprints", _owners_and_fingerprints),
     ("0008_endpoints", _endpoints),
     ("0009_trust", _trust),
+    ("0010_search_substrings", _search_substrings),
 )
 
 
