@@ -89,6 +89,7 @@ async def open_analyst(
             pricing=Pricing(s.price_input_per_mtok, s.price_output_per_mtok),
             context_tokens=context,
             max_output_tokens=max_output,
+            unverified=s.unverified,
         )
     if limit.learned:  # the most it takes, found the hard way: the next run starts there
         store.endpoints.remember(endpoint, s.model, concurrency=limit.limit)

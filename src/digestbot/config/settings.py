@@ -90,7 +90,7 @@ class LLMSettings(Section):
     # An analysis whose quotes are not in its source, after one more try: published
     # labelled as unverified, or left out (the topic shows its source's excerpt).
     unverified: str = field("label", choices=("label", "leave_out"))
-    source_budget_tokens: int = field(1200, ge=50, le=100_000)
+    source_budget_tokens: int = field(2000, ge=50, le=100_000)
     price_input_per_mtok: float = field(0.15, ge=0)
     price_output_per_mtok: float = field(0.60, ge=0)
 

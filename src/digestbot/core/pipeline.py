@@ -256,6 +256,7 @@ class Pipeline:
             result = await self._analyst.run(topics, self._events, day, self._progress.analysed)
             topics, predictions, usage = result.topics, result.predictions, result.usage
             problems += result.problems
+            notes += result.notes
             model = result.model or model  # as the server names what answered
         now = self._clock()
         # The post's date is the digest's day, at the time it was made.
