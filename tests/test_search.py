@@ -25,7 +25,7 @@ from digestbot.core.models import (
     Want,
 )
 from digestbot.storage import schema
-from digestbot.storage.search import SNIPPET_CHARS, search_terms, snippet
+from digestbot.storage.search import FEW, SNIPPET_CHARS, search_terms, snippet
 from digestbot.storage.store import Store, open_store
 from tests.conftest import ConfigFactory
 
@@ -103,6 +103,10 @@ def test_a_quoted_phrase_is_searched_as_a_phrase(store: Store) -> None:
     ]
     assert titles(store, '"large language model"') == ["Large language models get cheaper"]
     assert len(titles(store, "large language")) == 3  # unquoted: both words, anywhere
+    store.digests.save(
+        edition(day + timedelta(1), topic("GPT 4 arrives", n=1), topic("GPT 40 rumours", n=2)), None
+    )
+    assert titles(store, '"gpt 4"') == ["GPT 4 arrives"]  # a short last word is whole
 
 
 def test_short_words_are_whole_words(store: Store) -> None:
@@ -209,6 +213,30 @@ def test_results_are_paged_across_titles_and_texts(store: Store) -> None:
     assert not any(t.startswith("Paging") for t in shown[12:])
     past = search_page(store, "paging", 5)
     assert (past.page, past.pages, past.total, past.hits) == (5, 3, 25, ())
+
+
+def test_many_matches_are_counted_and_paged_in_the_index(store: Store) -> None:
+    """Past FEW matches, the pages are cut in the index: the same order, the same counts."""
+    first, titled, texted = date(2019, 1, 1), [], []
+    with store.db.transaction():
+        for n in range(FEW + 50):
+            day = first + timedelta(days=n)
+            made = topic("Paging in title") if n % 3 == 0 else topic("Other", "paging in text")
+            trending = ("Paging, trending",) if n % 10 == 0 else ()
+            store.digests.save(edition(day, made, trending=trending), None)
+            (titled if n % 3 == 0 else texted).append((day, "topic"))
+            titled += [(day, "trending")] * len(trending)
+    order = lambda hits: sorted(hits, key=lambda h: (h[0], h[1] == "topic"), reverse=True)  # noqa: E731
+    best = order(titled) + order(texted)  # newest first; in a day, topics before trending
+    pages = -(-len(best) // 10)
+    for number in (1, 2, 9, 20, pages):  # 9: the titles end; 20: past them, counted
+        found = search_page(store, "paging", number)
+        assert (found.total, found.digests, found.pages) == (len(best), FEW + 50, pages)
+        assert found.last_day == first + timedelta(days=FEW + 49)
+        assert [(h.day, h.kind) for h in found.hits] == best[(number - 1) * 10 : number * 10]
+    newest = search_page(store, "paging", 3, newest=True)
+    assert [(h.day, h.kind) for h in newest.hits] == order(best)[20:30]
+    assert search_page(store, "paging", pages + 1).hits == ()
 
 
 # -- what each result shows -----------------------------------------------------------

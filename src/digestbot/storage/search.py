@@ -36,6 +36,7 @@ KEY = 100_000  # a row's key: day.toordinal() * KEY + its place in the digest
 TRENDING = 50_000  # places from here hold topics (99,999 the first), below it trending
 SHORT = 3  # a term shorter than this is matched as a whole word
 SNIPPET_CHARS = 160
+FEW = 200  # matches read whole from the index; more are counted there, and paged
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _EDGES = "\"'`.,;:!?*()[]{}<>"  # punctuation around a word, not part of it
@@ -62,33 +63,28 @@ class _Query:
 
     A word of SHORT characters or more is found inside words, in the trigram index; a
     shorter one, whole, in the word index, where a phrase is found too: its words in
-    order, the last one as the start of a word ("large language model" finds "large
-    language models"). A single quoted word is thus a word, not a part of one.
+    order, the last one, of SHORT characters or more, as the start of a word ("large
+    language model" finds "large language models"; "gpt 4" is not "gpt 40"). A single
+    quoted word is thus a word, not a part of one.
     """
 
     def __init__(self, terms: list[tuple[str, bool]]) -> None:
         inside = [text.casefold() for text, phrase in terms if not phrase and len(text) >= SHORT]
-        whole = [
-            (_WORD.findall(text.casefold()), phrase)
-            for text, phrase in terms
-            if phrase or len(text) < SHORT
-        ]
-        self.patterns = [re.compile(re.escape(t), re.IGNORECASE) for t in inside] + [
-            re.compile(
-                r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + ("" if phrase else r"(?!\w)"),
-                re.IGNORECASE,
-            )
-            for words, phrase in whole
-        ]
-        whole_terms = [
-            _quoted(" ".join(words)) + (" *" if phrase else "") for words, phrase in whole
-        ]
+        self.patterns = [re.compile(re.escape(text), re.IGNORECASE) for text in inside]
+        whole = []
+        for text, phrase in terms:
+            if phrase or len(text) < SHORT:
+                words = _WORD.findall(text.casefold())
+                prefix = phrase and len(words[-1]) >= SHORT
+                whole.append(_quoted(" ".join(words)) + (" *" if prefix else ""))
+                pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, words))
+                self.patterns.append(re.compile(pattern + ("" if prefix else r"(?!\w)"), re.I))
         # (table, expression) pairs; the first is matched directly, the others by rowid.
         self.parts = [
             (table, " AND ".join(found))
             for table, found in (
                 ("search_index", list(map(_quoted, inside))),
-                ("search_words", whole_terms),
+                ("search_words", whole),
             )
             if found
         ]
@@ -175,31 +171,46 @@ class Search:
         if not terms:
             return found
         q = _Query(terms)
+        probe = self._keys(q, "all", FEW + 1, 0)  # all of them, if they are few
+        if not probe:
+            return found
+        offset = (page - 1) * per_page
+        if len(probe) <= FEW:  # two reads of the index at most, then it is all here
+            total, digests = len(probe), len({key // KEY for key in probe})
+            if not newest:
+                titled = set(self._keys(q, "title", FEW, 0))
+                probe = [k for k in probe if k in titled] + [k for k in probe if k not in titled]
+            keys = probe[offset : offset + per_page]
+        else:  # counted in the index; the page cut there, from the newest (or best) end
+            total, digests = self._summary(q)
+            keys = self._page(q, newest, per_page, offset)
+        found.update(
+            total=total,
+            digests=digests,
+            last_day=date.fromordinal(max(probe) // KEY),
+            pages=-(-total // per_page),
+            results=self._results(keys, q, post_url),
+        )
+        return found
+
+    def _summary(self, q: _Query) -> tuple[int, int]:
+        """How many rows match, and in how many digests."""
         table, where, args = q.where()
-        summary = self._db.one(
+        row = self._db.one(
             f"select count(*) as total, count(distinct rowid / {KEY}) as digests "
             f"from {table} where {where}",
             args,
         )
-        if not summary or not summary["total"]:
-            return found
-        offset = (page - 1) * per_page
+        return (row["total"], row["digests"]) if row else (0, 0)
+
+    def _page(self, q: _Query, newest: bool, limit: int, offset: int) -> list[int]:
         if newest:
-            keys = self._keys(q, "all", per_page, offset)
-        else:
-            keys = self._keys(q, "title", per_page, offset)
-            if len(keys) < per_page:  # past the titles: how many there are says where
-                titled = offset + len(keys) if keys else self._count(q, "title")
-                keys += self._keys(q, "rest", per_page - len(keys), max(offset - titled, 0))
-        last = keys[0] if newest and offset == 0 else self._keys(q, "all", 1, 0)[0]
-        found.update(
-            total=summary["total"],
-            digests=summary["digests"],
-            last_day=date.fromordinal(last // KEY),
-            pages=-(-summary["total"] // per_page),
-            results=self._results(keys, q, post_url),
-        )
-        return found
+            return self._keys(q, "all", limit, offset)
+        keys = self._keys(q, "title", limit, offset)
+        if len(keys) < limit:  # past the titles: how many there are says where
+            titled = offset + len(keys) if keys else self._count(q, "title")
+            keys += self._keys(q, "rest", limit - len(keys), max(offset - titled, 0))
+        return keys
 
     def _count(self, q: _Query, tier: str) -> int:
         table, where, args = q.where(tier)
