@@ -267,7 +267,7 @@ def _search_substrings(db: Tables) -> None:
             )
         db.execute(
             f"insert into search_index (rowid, {fields}) "
-            f"select {key.format(r=table)}, {values.format(r=table)} from {table}"
+            f"select {key.format(r=table)}, {values.format(r=table)} from {table} order by 1"
         )
     db.execute(
         f"insert into search_words (rowid, {fields}) select rowid, {fields} from search_index"

@@ -145,7 +145,7 @@ class Search:
                 self._db.execute(
                     f"insert into {index} (rowid, {SEARCH_FIELDS}) select "
                     f"{key.format(r=table)}, {values.format(r=table)} from {table} "
-                    f"where day in ({marks})",
+                    f"where day in ({marks}) order by 1",  # FTS5 flushes at a key going back
                     isodays,
                 )
 
