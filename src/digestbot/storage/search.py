@@ -69,12 +69,12 @@ class _Query:
     """
 
     def __init__(self, terms: list[tuple[str, bool]]) -> None:
-        inside = [text.casefold() for text, phrase in terms if not phrase and len(text) >= SHORT]
+        inside = [text.lower() for text, phrase in terms if not phrase and len(text) >= SHORT]
         self.patterns = [re.compile(re.escape(text), re.IGNORECASE) for text in inside]
         whole = []
         for text, phrase in terms:
             if phrase or len(text) < SHORT:
-                words = _WORD.findall(text.casefold())
+                words = _WORD.findall(text.lower())
                 prefix = phrase and len(words[-1]) >= SHORT
                 whole.append(_quoted(" ".join(words)) + (" *" if prefix else ""))
                 pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, words))
