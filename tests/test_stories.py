@@ -103,6 +103,23 @@ PAIRS = [
         post("a", "[D] How do I get into ML research without a PhD?"),
         post("b", "[D] Getting into ML research without a PhD: is it realistic?"),
     ),
+    # Words are compared as stems, without the words every title of the field uses.
+    (
+        "title",
+        post("a", "OpenAI board fires Sam Altman"),
+        post("b", "Sam Altman fired by the board"),
+    ),
+    (
+        "title",
+        post("a", "Anthropic releases Claude 2.1 with a 200K context window"),
+        post("b", "[N] Anthropic releases Claude 2.1: 200K context and half the hallucinations"),
+    ),
+    # A title posted again inside a longer one.
+    (
+        "title",
+        post("a", "Breaking down the Segment Anything paper!"),
+        post("b", "Breaking down the Segment Anything paper! (Self Promotional)"),
+    ),
     (
         "text",
         post(
@@ -140,6 +157,33 @@ PAIRS = [
         post("b", "[N] Stability AI releases SDXL Turbo: real-time text-to-image"),
     ),
     ("", post("a", "[D] What do you think about this?"), post("b", "[D] What do you think?")),
+    # The field's own words ("language models", "machine learning") tell no story apart.
+    (
+        "",
+        post("a", "Tiny Language Models"),
+        post("b", "Meet CoT Collection: an instruction dataset for language models"),
+    ),
+    (
+        "",
+        post("a", "Machine Learning On The Edge"),
+        post("b", "Feeling burnt out after doing machine learning interviews"),
+    ),
+    # A name of several words is one thing in common, not several.
+    (
+        "",
+        post("a", "Microsoft Copilot is coming to Windows 10"),
+        post("b", "Bing Chat is now Microsoft Copilot"),
+    ),
+    (
+        "",
+        post("a", "[N] Stability AI releases Stable Video Diffusion"),
+        post("b", "[P] Stable Video Diffusion on an 8GB card with ComfyUI"),
+    ),
+    (
+        "",
+        post("a", "Anthropic releases Claude 2.1 with a 200K context window"),
+        post("b", "Anthropic releases Claude 2.0 with a 100K context window"),
+    ),
     (
         "",
         post("a", "[N] DeepSeek LLM 67B released, outperforms Llama 2 70B"),
@@ -161,7 +205,7 @@ def test_a_threshold_is_a_setting() -> None:
         post("a", "Meta disbands its Responsible AI team"),
         post("b", "Meta breaks up its AI team"),
     )
-    assert same(a, b, StoryRules(title_similarity=0.6)) == "title"
+    assert same(a, b, StoryRules(title_similarity=0.5)) == "title"
     assert same(a, b, StoryRules(title_similarity=0.95)) == ""
 
 
