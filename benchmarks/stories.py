@@ -320,17 +320,17 @@ def main() -> None:
         )
 
     def fitness(key: tuple[float, float]) -> tuple:
-        """Repeats caught (topics and trending titles), a wrong merge costing ten: a wrong
-        merge hides news, a repeat missed only shows a story again."""
+        """No wrong merge first (a wrong merge hides news; a repeat missed only shows a
+        story again), then the most repeats caught, topics and trending titles."""
         cells = grid[key].values()
         wrong = sum(f.merged_wrongly + f.trending_left_out for f in cells)
-        return sum(f.caught + f.trending_caught for f in cells) - 10 * wrong, key
+        return -wrong, sum(f.caught + f.trending_caught for f in cells), key
 
     best = max(grid, key=fitness)
     print(
-        f"chosen default: title_similarity = {best[0]}, text_similarity = {best[1]} (most "
-        "repeats caught over the months, topics and trending titles, less ten for each wrong "
-        "merge; then the stricter thresholds)"
+        f"chosen default: title_similarity = {best[0]}, text_similarity = {best[1]} (no "
+        "story wrongly merged in any month, then the most repeats caught, topics and trending "
+        "titles; then the stricter thresholds)"
     )
     for month in months:
         old_ms = statistics.median(baseline[month.name].seconds) * 1000

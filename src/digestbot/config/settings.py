@@ -68,7 +68,7 @@ class StoriesSettings(Section):
 
     lookback_days: int = field(14, ge=0, le=3650)
     on_repeat: str = field("update", choices=("update", "skip"))
-    title_similarity: float = field(0.8, ge=0, le=1)
+    title_similarity: float = field(0.55, ge=0, le=1)
     text_similarity: float = field(0.7, ge=0, le=1)
     embeddings: str = field("auto", choices=("auto", "off"))
     embedding_model: str = "text-embedding-3-small"

@@ -83,7 +83,7 @@ class StoryRules:
 
     lookback_days: int = 14
     on_repeat: str = "update"  # or "skip": a story covered recently is left out
-    title_similarity: float = 0.45  # 0-1 (story_words.alike)
+    title_similarity: float = 0.55  # 0-1 (story_words.alike)
     text_similarity: float = 0.7
     embedding_similarity: float = 0.85
 
