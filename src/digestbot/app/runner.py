@@ -73,6 +73,7 @@ class BotRunner:
                 events=settings.predictions.events,
                 draw_chart=draw_if_available,
                 today=lambda: self._schedule.digest_day(self._clock()),
+                post_url=wiring.post_url,
             )
             async with AsyncExitStack() as sessions:
                 await sessions.enter_async_context(wiring.kept_sessions())

@@ -9,11 +9,11 @@ generation: the caller's `make_digest` and the database see to that.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from digestbot.core import trends
 from digestbot.core.errors import CommandError, DigestbotError
+from digestbot.core.links import with_links
 from digestbot.core.models import (
     Digest,
     DigestRequest,
@@ -169,8 +169,8 @@ class DigestService:
             found = search_page(self._history, request.query, request.page, post_url=self._post_url)
             return Reply(search=found, public=request.public)
         digest = await self._digest(request)
-        if self._post_url:
-            digest = replace(digest, url=self._post_url(digest.day))
+        if self._post_url:  # the day's post, and those its updates continue
+            digest = with_links(digest, self._post_url)
         if request.topic is not None and not 1 <= request.topic <= len(digest.topics):
             raise CommandError(f"The digest of {digest.day} has topics 1 to {len(digest.topics)}.")
         return Reply(digest=digest, topic=request.topic, public=request.public)

@@ -24,6 +24,10 @@ class Markup(Protocol):
         """Bold around text that is already safe (escaped, or our own)."""
         ...
 
+    def quote(self, text: str, limit: int) -> str:
+        """A line quoted from a source, as the platform shows a quote."""
+        ...
+
     def link(self, title: str, url: str, limit: int) -> str: ...
 
 
@@ -89,7 +93,7 @@ def search_lines(found: SearchPage, markup: Markup) -> list[str]:
         trending = " (trending)" if hit.kind == "trending" else ""
         lines.append(f"`{hit.day.isoformat()}` {title}{trending}")
         if hit.snippet:
-            lines.append(f"> {markup.text(hit.snippet, 400)}")
+            lines.append(markup.quote(hit.snippet, 400))
         if others := [markup.link(_site(url), url, 60) for url in links[1:]]:
             lines.append("↳ " + SEPARATOR.join(others))
     if found.total and not found.hits:

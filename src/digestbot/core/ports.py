@@ -4,7 +4,7 @@ outside the core implement them without naming them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -197,9 +197,18 @@ class Reports(Protocol):
 
 
 class SearchIndex(Protocol):
-    def search(
-        self, query: str, limit: int, offset: int = 0
-    ) -> tuple[int, list[dict[str, Any]]]: ...
+    def find(
+        self,
+        query: str,
+        page: int = 1,
+        per_page: int = 10,
+        *,
+        newest: bool = False,
+        post_url: Callable[[date], str] | None = None,
+    ) -> dict[str, Any]:
+        """One page of what matches, with how many, when last covered and in how many
+        digests (see storage.search)."""
+        ...
 
 
 class History(Protocol):

@@ -80,6 +80,9 @@ class _DiscordMarkup:
     def bold(self, text: str) -> str:
         return f"**{text}**"
 
+    def quote(self, text: str, limit: int) -> str:
+        return f"> {escape(text, limit)}"
+
     def link(self, title: str, url: str, limit: int) -> str:
         """A masked link; a missing, odd or overlong URL leaves the plain title."""
         target = safe_url(url)

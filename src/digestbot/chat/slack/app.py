@@ -202,7 +202,7 @@ async def _upload_chart(client: AsyncWebClient, channel: str, chart: bytes, resp
 def render_reply(reply: Reply) -> list[SlackMessage]:
     """What /digest answers with: the short digest, one topic's details, or words."""
     if reply.search is not None:
-        return [render_search(reply.search)]
+        return render_search(reply.search)
     if reply.digest is None:
         hint = "\n(Add `public` to post the chart in the channel.)" if reply.chart else ""
         return [notice(reply.text + ("" if reply.public else hint))]

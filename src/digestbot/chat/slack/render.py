@@ -80,6 +80,9 @@ class _SlackMarkup:
     def bold(self, text: str) -> str:
         return f"*{text}*"
 
+    def quote(self, text: str, limit: int) -> str:
+        return f"&gt; {escape(text, limit)}"  # Slack's text for a line quoted with ">"
+
     def link(self, title: str, url: str, limit: int) -> str:
         """A link; a missing, odd or overlong URL leaves the plain title."""
         target = safe_url(url)
@@ -236,8 +239,13 @@ def render_slack(digest: Digest) -> list[SlackMessage]:
     return [*render_headline(digest), *render_details(digest)]
 
 
-def render_search(found: SearchPage) -> SlackMessage:
-    """Search results: date and title, linked where the source is known; a page of ten
-    fits one message whole, however long its titles and links."""
-    blocks = tuple(_leading(_sections(search_lines(found, MARKUP))))
-    return SlackMessage(text=escape(f"Search: {found.query}", FALLBACK_MAX), blocks=blocks)
+def render_search(found: SearchPage) -> list[SlackMessage]:
+    """Search results: when last covered, then each hit's day, linked title, snippet and
+    links; an ordinary page is one message, one of long titles and links takes more."""
+    batches: list[list[Block]] = []
+    for block in _sections(search_lines(found, MARKUP)):
+        if not batches or not _fits([*batches[-1], block]):
+            batches.append([])
+        batches[-1].append(block)
+    text = escape(f"Search: {found.query}", FALLBACK_MAX)
+    return [SlackMessage(text=text, blocks=tuple(blocks)) for blocks in batches]
