@@ -250,8 +250,13 @@ async def test_a_repair_that_copies_the_quote_is_verified(tmp_path: Path) -> Non
     with FakeOpenAI(quotes="invented_once") as fake:
         result = await analyse(fake, tmp_path, [topic("p1")])
         assert len(fake.completions) == 2
+        repair = fake.completions[1]["messages"][-1]["content"]
     analysis = result.topics[0].analysis
     assert analysis.verified and invented(result) == [] and result.notes == ()
+    # The repair offers sentences of the source to copy, each whole and from the source.
+    offered = [line[2:] for line in repair.splitlines() if line.startswith("- ")]
+    source = " ".join(f"{topic('p1').title} {SOURCE}".split())
+    assert offered and all(sentence in source for sentence in offered)
 
 
 async def test_an_answer_without_quotes_is_asked_for_them(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from datetime import date
 from digestbot.core.answers import PredictionsAnswer, Pricing, TopicAnswer, names_year, yearless
 from digestbot.core.asking import Asker
 from digestbot.core.errors import LLMUnavailable
-from digestbot.core.grounding import ground
+from digestbot.core.grounding import ground, repair_hint
 from digestbot.core.limiter import ConcurrencyLimit
 from digestbot.core.models import Analysis, AnalysisStatus, Prediction, Topic, Usage
 from digestbot.core.ports import LLM, AnalysisCache, Prompt
@@ -166,7 +166,7 @@ class Analyst:
         )
 
         def unquoted(answer: TopicAnswer) -> str:
-            return ground(answer.quotes, given.source).problem()
+            return repair_hint(ground(answer.quotes, given.source), given.source)
 
         asked = await self._asker.answer(
             topic.post.id, "topic", prompt, messages, TopicAnswer, check=unquoted

@@ -87,6 +87,30 @@ def in_source(quote: str, normalised_source: str) -> bool:
     return True
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+CANDIDATES = 8  # sentences offered to a model whose quotes were not in the source
+CANDIDATE_CHARS = 240
+
+
+def candidates(source: str) -> list[str]:
+    """Sentences of the source a model may quote, the first few of a quotable length:
+    offered with a repair, they make a small model copy instead of write (a 0.5B model
+    went from none of five analyses grounded to two with them)."""
+    sentences = (one_line(s) for s in _SENTENCE_END.split(source))
+    fit = [s for s in sentences if len(s.split()) >= MIN_WORDS and len(s) <= CANDIDATE_CHARS]
+    return fit[:CANDIDATES]
+
+
+def repair_hint(grounding: Grounding, source: str) -> str:
+    """What a model must do about its quotes, with sentences it may copy ("" when they
+    are all found)."""
+    problem = grounding.problem()
+    if problem and (offered := candidates(source)):
+        listed = "\n".join(f"- {s}" for s in offered)
+        problem += f". Copy one or two of these sentences of the source exactly:\n{listed}\n"
+    return problem
+
+
 def ground(quotes: tuple[str, ...] | list[str], source: str) -> Grounding:
     """The quotes found in `source` and the ones missing, each in the order given."""
     text = normalise(source)
