@@ -125,3 +125,24 @@ async def test_a_quiet_day_and_the_blog_address_reach_the_post(
     assert "only 3 new posts qualified today" in text
     kept = await app.generate()
     assert kept.digest.url == outcome.digest.url  # a stored digest gets its address too
+
+
+def test_the_blogs_own_trust_lines_import_back_as_they_were() -> None:
+    from digestbot.blog.importer import parse_post
+
+    written = digest(topic(verified=False, update=True), topic(), topic(verified=None))
+    linked = with_links(written, lambda day: f"{SITE}/posts/{day}/")
+    for shown in (style(), style(show_quotes=True, link_sources=True)):
+        imported = parse_post(render_hugo(linked, shown)).digest
+        for before, after in zip(written.topics, imported.topics, strict=True):
+            assert (after.analysis.benefits, after.analysis.ramifications) == (
+                "Open weights help.",
+                "Misuse is possible.",
+            )  # no label, quote or link line taken into the analysis
+            day = after.update_of.day if after.update_of else None
+            assert day == (before.update_of.day if before.update_of else None)
+        unverified = [t.analysis.verified is False for t in imported.topics]
+        assert unverified == [True, False, False]
+        if shown.show_quotes:
+            assert imported.topics[1].analysis.quotes == ("we release the weights today",)
+            assert imported.topics[1].analysis.verified is True

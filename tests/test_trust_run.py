@@ -4,6 +4,7 @@ left out; a page that cannot be read said so."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -118,3 +119,22 @@ async def test_with_on_repeat_skip_a_covered_story_is_left_out(
     )  # fmt: skip
     second = await App(config).generate(DAY_TWO)
     assert [t.title for t in second.digest.topics] == ["A new optimiser for sparse models"]
+
+
+async def test_export_writes_an_updates_link_as_generate_did(
+    make_config: ConfigFactory, reddit: FakeReddit, tmp_path: Path
+) -> None:
+    config = make_config(blog={"site_url": "https://blog.example.org"})
+    reddit.listings["MachineLearning"] = posts(("OpenAI board fires Sam Altman", ""), prefix="a")
+    await App(config).generate(DAY_ONE)
+    reddit.listings["MachineLearning"] = posts(("OpenAI's board fires Sam Altman", ""), prefix="b")
+    written = Path((await App(config).generate(DAY_TWO)).published[0].summary)
+    assert "Update, first covered on [2026-11-18](<https://blog.example.org/" in written.read_text()
+    toml = str(tmp_path / "digestbot.toml")
+    out = tmp_path / "out"
+    # The command runs its own event loop: in a thread of its own, as from a shell.
+    result = await asyncio.to_thread(
+        run_cli, "export", "--date", "2026-11-20", "--out", out, "--config", toml
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / written.name).read_bytes() == written.read_bytes()

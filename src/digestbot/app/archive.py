@@ -8,6 +8,7 @@ from pathlib import Path
 
 from digestbot.app.wiring import Wiring
 from digestbot.core.errors import PostError
+from digestbot.core.links import with_links
 from digestbot.core.models import Digest
 from digestbot.core.ports import Published
 
@@ -87,11 +88,13 @@ async def export(
 
     blog = wiring.blog(folder)
     with wiring.open_store(read_only=True) as store:
-        digests = [store.digests.load(day) for day in store.digests.days(since, until)]
+        loaded = [store.digests.load(day) for day in store.digests.days(since, until)]
+    # The blog's addresses as generate writes them: an update's line links its first post.
+    digests = [with_links(d, wiring.post_url) for d in loaded if d is not None]
     writing = asyncio.Semaphore(WRITING)
 
     async def publish(digest: Digest) -> Published:
         async with writing:
             return await blog.publish(digest)
 
-    return await asyncio.gather(*(publish(d) for d in digests if d is not None))
+    return await asyncio.gather(*(publish(d) for d in digests))

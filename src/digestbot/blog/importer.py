@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from digestbot.blog.hugo import unescape_markdown
@@ -21,6 +21,7 @@ from digestbot.core.errors import PostError
 from digestbot.core.models import (
     Analysis,
     AnalysisStatus,
+    Coverage,
     Digest,
     DigestMode,
     Prediction,
@@ -38,6 +39,13 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*[-•*]\s+(.*)$")
+# Lines digestbot writes under a topic besides its analysis (blog/hugo.py).
+_UPDATE = re.compile(
+    r"^\s+\*Update, first covered on \[?(\d{4}-\d\d-\d\d)\]?(?:\(<[^>]*>\))?\.\*\s*$"
+)
+_UNVERIFIED = re.compile(r"^\s+\*Unverified: .*\*\s*$")
+_QUOTES = re.compile(r"^\s+- \*From the source:\* (.*)$")
+_SOURCES = re.compile(r"^\s+- \*Sources:\* ")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 # A prediction starts with its event in bold: "- **AGI** ...", "1. **AGI:** ...", "**AGI**".
 _PREDICTION_START = re.compile(r"^\s?(?:[-•*]\s+|\d+\.\s+|(?=\*\*))(.*)$")
@@ -131,6 +139,7 @@ def _topics(section: list[tuple[int, str]], day: str) -> list[Topic]:
     title = ""
     fields: dict[str, tuple[list[str], list[str]]] = {}
     label: str | None = None
+    own: dict[str, Any] = {}  # what digestbot wrote besides the analysis
 
     def close() -> None:
         if not title:
@@ -149,16 +158,24 @@ def _topics(section: list[tuple[int, str]], day: str) -> list[Topic]:
                     created_utc=datetime.fromisoformat(f"{day}T00:00:00+00:00"),
                 ),
                 title=title,
-                analysis=Analysis(AnalysisStatus.OK, benefits, ramifications)
-                if benefits or ramifications
-                else Analysis(AnalysisStatus.SKIPPED),
+                analysis=_analysis(benefits, ramifications, own),
+                update_of=Coverage(own["update"], "") if "update" in own else None,
             )
         )
 
     for _, line in section:
         if match := _TOPIC.match(line):
             close()
-            title, fields, label = unescape_markdown(one_line(match[1])), {}, None
+            title, fields, label, own = unescape_markdown(one_line(match[1])), {}, None, {}
+        elif match := _UPDATE.match(line):
+            own["update"] = date.fromisoformat(match[1])
+        elif _UNVERIFIED.match(line):
+            own["verified"] = False
+        elif match := _QUOTES.match(line):
+            quoted = (q.strip().removeprefix("“").removesuffix("”") for q in match[1].split(" · "))
+            own["quotes"] = tuple(unescape_markdown(q) for q in quoted if q)
+        elif _SOURCES.match(line):
+            continue
         elif match := _LABEL.match(line):
             label = match[1].lower()
             fields[label] = ([match[2]] if match[2].strip() else [], [])
@@ -172,6 +189,16 @@ def _topics(section: list[tuple[int, str]], day: str) -> list[Topic]:
             label = None  # an aside such as "(Note: ...)" after the topics: not content
     close()
     return topics
+
+
+def _analysis(benefits: str, ramifications: str, own: dict[str, Any]) -> Analysis:
+    """The analysis as written; shown quotes without the Unverified label were verified,
+    and without quotes shown it is not known (None)."""
+    if not (benefits or ramifications):
+        return Analysis(AnalysisStatus.SKIPPED)
+    quotes = own.get("quotes", ())
+    verified = own.get("verified", True if quotes else None)
+    return Analysis(AnalysisStatus.OK, benefits, ramifications, quotes=quotes, verified=verified)
 
 
 def _trending(section: list[tuple[int, str]], day: str) -> list[Trending]:
