@@ -262,3 +262,11 @@ async def test_a_crosspost_takes_its_parents_text_and_link(reddit: FakeReddit) -
     assert (of_link.link, of_link.body) == ("https://example.org/paper", "")
     assert (of_self.link, of_self.body) == ("", "What the original post says.")
     assert of_link.url.endswith("/comments/x1/slug/")  # its own discussion
+
+
+async def test_a_feeds_crosspost_links_its_parents_discussion_in_full(reddit: FakeReddit) -> None:
+    # A feed's [link] of a crosspost is relative to Reddit: made whole, it is usable.
+    reddit.listings[SUB] = [reddit_post("Crosspost", id="x3", url="/r/other/comments/o3/slug/")]
+    (post,) = await FeedSource(FeedOptions(reddit.url, AGENT, 5)).fetch(SUB, "top")
+    assert post.link.startswith(("http://", "https://"))
+    assert post.link.endswith("/r/other/comments/o3/slug/")

@@ -146,3 +146,15 @@ def test_the_blogs_own_trust_lines_import_back_as_they_were() -> None:
         if shown.show_quotes:
             assert imported.topics[1].analysis.quotes == ("we release the weights today",)
             assert imported.topics[1].analysis.verified is True
+
+
+def test_an_excerpt_is_never_empty_and_a_storys_other_post_is_named_without_flair() -> None:
+    bare = SourcePost("c3", "reddit:MachineLearning", "[D] Only a title", DISCUSSION, MOMENT)
+    headline = replace(digest(Topic(bare, "Only a title")), mode=DigestMode.HEADLINES)
+    assert "*From the source:* (no text of its own: only its title) [(discussion)]" in (
+        render_hugo(headline, style())
+    )
+    assert "(no text of its own: only its title)" in chat_texts(headline)
+    other = SourcePost("d4", "reddit:MachineLearning", "[N] Weights are out", DISCUSSION, MOMENT)
+    texts = chat_texts(digest(replace(topic(), also=(other,))))
+    assert "also: Weights are out" in texts and "[N]" not in texts

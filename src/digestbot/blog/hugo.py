@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digestbot.core.excerpt import source_excerpt
-from digestbot.core.headlines import UNVERIFIED, is_unverified, quiet_day, source_links
+from digestbot.core.headlines import NO_TEXT, UNVERIFIED, is_unverified, quiet_day, source_links
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, Topic
 from digestbot.core.ports import Published
 from digestbot.core.text import one_line, safe_url
@@ -152,7 +152,7 @@ def _topic_block(number: int, topic: Topic, style: HugoStyle) -> str:
         text = escape_markdown(source_excerpt(topic, EXCERPT_CHARS))
         link = f" [(discussion)]({link_destination(topic.post.url)})" if topic.post.url else ""
         if text or link:
-            lines.append(f"   {label} {text}{link}")
+            lines.append(f"   {label} {text or escape_markdown(NO_TEXT)}{link}")
         else:  # an imported topic without analysis or source: as the blog wrote it
             lines.append("   *No analysis in this digest.*")
     if style.link_sources and (links := source_links(topic)):

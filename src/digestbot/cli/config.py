@@ -12,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from digestbot.cli.parser import Commands
     from digestbot.config.loader import Config
+    from digestbot.config.settings import Settings
     from digestbot.llm.probe import Probe
     from digestbot.llm.server_facts import ServerFacts
 
@@ -54,6 +55,8 @@ def check_command(args: argparse.Namespace) -> int:
         say("", f"endpoint from {config.llm_base_url_origin}; {s.llm.structured_output} output")
     say("database", s.storage.database)
     say("blog posts", os.path.join(s.storage.blog_dir, s.storage.post_filename))
+    say("blog address", s.blog.site_url or "none (blog.site_url): nothing links to the posts")
+    _say_trust(s)
     for chat in mode.chat or ("none (discord.channels, slack.channels)",):
         say("chat", chat)
     schedule = s.schedule
@@ -74,6 +77,18 @@ def check_command(args: argparse.Namespace) -> int:
     say("mode", f"generate makes a {'full' if mode.uses_llm else 'headline'} digest")
     answered = _probe(config, mode.uses_llm) if args.probe else True
     return EXIT_FAILED if problems or not answered else EXIT_OK
+
+
+def _say_trust(s: Settings) -> None:
+    """How a digest rests on its sources: linked pages, quotes, stories."""
+    a, st = s.articles, s.stories
+    where = "any address" if a.allow_private_hosts else "public addresses only"
+    say("linked pages", f"read ({where})" if a.enabled else "not read (articles.enabled)")
+    left = "labelled unverified" if s.llm.unverified == "label" else "left out"
+    say("quotes", f"checked against the source; an analysis without them is {left}")
+    repeat = "an update" if st.on_repeat == "update" else "left out"
+    embeddings = "text and the endpoint's embeddings" if st.embeddings == "auto" else "text"
+    say("stories", f"told in the last {st.lookback_days} days: {repeat}; alike by {embeddings}")
 
 
 def _probe(config: Config, uses_llm: bool) -> bool:

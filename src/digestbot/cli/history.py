@@ -125,7 +125,7 @@ def _topics(row: dict[str, int]) -> str:
 
 def search_command(args: argparse.Namespace) -> int:
     from digestbot.core.errors import DigestbotError, UsageError
-    from digestbot.core.lines import search_summary
+    from digestbot.core.lines import quoted, search_summary
     from digestbot.storage.search import search_terms
 
     query = " ".join(args.words)
@@ -142,7 +142,7 @@ def search_command(args: argparse.Namespace) -> int:
     else:
         pages = f", page {args.page} of {found['pages']}" if found["pages"] > 1 else ""
         summary = search_summary(found["last_day"], found["digests"], found["total"])
-        sys.stdout.write(f'"{query}": {summary}{pages}\n')
+        sys.stdout.write(f"{quoted(query)}: {summary}{pages}\n")
         for r in found["results"]:
             trending = " (trending)" if r["kind"] == "trending" else ""
             lines = [f"{r['title']}{trending}", r["snippet"], *r["links"]]

@@ -7,10 +7,11 @@ from __future__ import annotations
 from digestbot.core.excerpt import domain
 from digestbot.core.lines import Markup, list_lines
 from digestbot.core.models import AnalysisStatus, Digest, Topic
-from digestbot.core.text import one_line
+from digestbot.core.stories import strip_flair
 
 UNVERIFIED = "Unverified: the quotes this analysis rests on were not found in its source."
 UNREAD = "The linked page could not be read; this rests on the post alone."
+NO_TEXT = "(no text of its own: only its title)"
 MAX_ALSO = 3  # other posts of a story named with it
 
 
@@ -43,7 +44,7 @@ def source_links(topic: Topic) -> list[tuple[str, str]]:
     if topic.post.link:
         links.append((f"article ({domain(topic.post.link) or 'link'})", topic.post.link))
     for post in topic.also[:MAX_ALSO]:
-        links.append((f"also: {one_line(post.title)}", post.url or post.link))
+        links.append((f"also: {strip_flair(post.title)}", post.url or post.link))
     return links
 
 

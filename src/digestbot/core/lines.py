@@ -65,6 +65,12 @@ def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
     return lines
 
 
+def quoted(query: str) -> str:
+    """A query in quotes, once: a phrase searched for already has its own."""
+    phrase = len(query) > 1 and query.startswith('"') and query.endswith('"')
+    return query if phrase else f'"{query}"'
+
+
 def search_summary(last_day: date | None, digests: int, total: int) -> str:
     """When a query was last covered and how often, in words, for the first line of
     an answer in chat and on the command line."""
@@ -85,7 +91,7 @@ def search_lines(found: SearchPage, markup: Markup) -> list[str]:
     and title (linked to the day's post, else the discussion), a snippet of why it
     matched, and its other links (the discussion, the article) named by their sites."""
     pages = f", page {found.page} of {found.pages}" if found.pages > 1 else ""
-    asked = markup.bold(markup.text(f'"{found.query}"', 200))
+    asked = markup.bold(markup.text(quoted(found.query), 200))
     lines = [f"{asked}: {search_summary(found.last_day, found.digests, found.total)}{pages}"]
     for hit in found.hits:
         links = hit.links or ((hit.url,) if hit.url else ())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
+from urllib.parse import urljoin
 
 import aiohttp
 import feedparser
@@ -59,6 +60,7 @@ def _body_and_link(entry: Any) -> tuple[str, str]:
     if footer:
         raw = raw[:start]
         outbound, comments = (html.unescape(u) for u in footer.groups())
+        outbound = urljoin(comments, outbound)  # a crosspost's is relative: its parent's
         if outbound not in (comments, entry.get("link", "")):
             link = outbound
     return " ".join(html.unescape(_TAG.sub(" ", raw)).split()), link

@@ -17,6 +17,7 @@ from typing import Any
 
 from digestbot.core.excerpt import source_excerpt
 from digestbot.core.headlines import (
+    NO_TEXT,
     UNREAD,
     UNVERIFIED,
     headline_lines,
@@ -144,7 +145,7 @@ def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
             if analysis.status is AnalysisStatus.SKIPPED
             else "Analysis unavailable today; from the source"
         )
-        body = [f"*{label}:* {escape(source_excerpt(topic, 400)) or '(no text)'}"]
+        body = [f"*{label}:* {escape(source_excerpt(topic, 400) or NO_TEXT)}"]
     embed["description"] = "\n\n".join(part for part in before + body + after if part)
     return embed
 

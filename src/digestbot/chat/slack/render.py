@@ -17,6 +17,7 @@ from typing import Any
 
 from digestbot.core.excerpt import source_excerpt
 from digestbot.core.headlines import (
+    NO_TEXT,
     UNREAD,
     UNVERIFIED,
     headline_lines,
@@ -178,7 +179,7 @@ def topic_blocks(number: int, topic: Topic) -> list[Block]:
             if analysis.status is AnalysisStatus.SKIPPED
             else "Analysis unavailable today; from the source"
         )
-        body = [section(f"_{label}:_ {escape(source_excerpt(topic, 400)) or '(no text)'}")]
+        body = [section(f"_{label}:_ {escape(source_excerpt(topic, 400) or NO_TEXT)}")]
     return [*before, *body, *after, {"type": "divider"}]
 
 
