@@ -10,10 +10,11 @@ from pathlib import Path
 
 from digestbot.app.wiring import Wiring
 from digestbot.config.loader import Config
+from digestbot.core.collect import collect
 from digestbot.core.errors import MissingDigest
 from digestbot.core.links import with_links
 from digestbot.core.models import Collection, Digest
-from digestbot.core.pipeline import Outcome, Pipeline, collect
+from digestbot.core.pipeline import Outcome, Pipeline
 from digestbot.core.ports import Progress, Published
 from digestbot.sources import replay
 from digestbot.storage.store import open_scratch_copy

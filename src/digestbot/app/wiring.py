@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from digestbot.app.modes import Modes, modes
 from digestbot.config.loader import Config
+from digestbot.core.collect import Communities
 from digestbot.core.deliver import ChatPublisher, PlatformOpener
 from digestbot.core.notify import AdminChannel
-from digestbot.core.pipeline import Communities
 from digestbot.core.ports import ChatPlatform, Source
 from digestbot.core.select import SelectionRules
 from digestbot.storage.claims import owner_id

@@ -20,7 +20,6 @@ from digestbot.core.ports import (
     Progress,
     Published,
     Publisher,
-    Source,
 )
 from digestbot.core.select import SelectionRules, select_topics, select_trending
 from digestbot.core.stories import Covered, Similar, StoryRules, story_texts
@@ -50,32 +49,6 @@ class RunStatus:
 
 
 INTERRUPTED = "stopped by a shutdown before it finished; the next start completes it"
-
-
-@dataclass(frozen=True, slots=True)
-class Communities:
-    main: str
-    trending: str
-    trending_listing: str
-
-
-async def collect(source: Source, communities: Communities, now: datetime) -> Collection:
-    """Both listings at once. The main one must work; trending is a nice-to-have."""
-    main, trending = await asyncio.gather(
-        source.fetch(communities.main, "top"),
-        source.fetch(communities.trending, communities.trending_listing),
-        return_exceptions=True,
-    )
-    if isinstance(main, BaseException):
-        raise main
-    problems: tuple[str, ...] = ()
-    if isinstance(trending, BaseException):
-        if not isinstance(trending, Exception):
-            raise trending  # a cancellation, not a failure of the source
-        reason = trending if isinstance(trending, SourceError) else repr(trending)
-        problems = (f"trending topics left out: {reason}",)
-        trending = []
-    return Collection(now, tuple(main), tuple(trending), problems=problems)
 
 
 @dataclass(frozen=True, slots=True)
