@@ -10,7 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # the command line's search imports this module, and no models
     from datetime import date
 
-    from digestbot.core.models import Digest, SearchPage
+    from digestbot.core.models import SearchPage
 
 SEPARATOR = " · "
 
@@ -44,25 +44,6 @@ def list_lines(label: str, items: list[str], limit: int) -> list[str]:
             candidate = item
         current, joiner = candidate, SEPARATOR
     return [*lines, current]
-
-
-def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
-    """The topics, numbered and linked to their sources; trending and predictions listed
-    in a line each, broken between items into more lines where one would pass `limit`
-    (every item is far shorter than any platform's limit)."""
-    lines = [
-        f"{i}. {markup.link(t.title, t.post.url, 200)}" for i, t in enumerate(digest.topics, 1)
-    ]
-    if digest.trending:
-        titles = [markup.text(t.title, 150) for t in digest.trending]
-        lines += list_lines(markup.bold("Trending:"), titles, limit)
-    if digest.predictions:
-        predictions = [
-            f"{markup.text(p.event, 100)} ({markup.text(p.predicted, 40)})"
-            for p in digest.predictions
-        ]
-        lines += list_lines(markup.bold("Predictions:"), predictions, limit)
-    return lines
 
 
 def quoted(query: str) -> str:
