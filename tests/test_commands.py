@@ -53,6 +53,10 @@ def test_parse_text() -> None:
     )
     assert parse_text("STATUS", "U1", False).want is Want.STATUS
     assert parse_text("force", "U1", True).force
+    searched = parse_text("search low rank page 2 newest", "U1", False)
+    assert (searched.query, searched.page, searched.newest) == ("low rank", 2, True)
+    assert parse_text("search newest", "U1", False).query == "newest"  # a word, searched
+    assert not parse_text("search lora page 3", "U1", False).newest
 
 
 async def test_today_is_made_once_for_everyone_asking_at_once(app: App, llm: FakeOpenAI) -> None:

@@ -201,3 +201,23 @@ def test_a_page_of_ordinary_hits_is_whole_in_one_slack_message() -> None:
     assert [line[1:11] for line in shown if line.startswith("`")] == [
         h.day.isoformat() for h in found.hits
     ]
+
+
+async def test_chat_search_best_first_or_newest_first(config) -> None:
+    from datetime import timedelta
+
+    from digestbot.core.commands import DigestService
+    from digestbot.core.models import DigestRequest, Want
+    from digestbot.storage.store import open_store
+
+    async def no_digest(day, force=False):  # a search makes no digest
+        raise AssertionError("search made a digest")
+
+    with open_store(config.settings.storage.database) as store:
+        service = DigestService(store, no_digest, cooldown=timedelta(0))
+        for text, days in [("search lora", ["2026-11-01", "2026-11-05"]),
+                           ("search lora newest", ["2026-11-05", "2026-11-01"])]:  # fmt: skip
+            reply = await service.handle_text(text, "U1", False)
+            assert [h.day.isoformat() for h in reply.search.hits] == days
+        asked = DigestRequest("U1", want=Want.SEARCH, query="lora", newest=True)
+        assert (await service.handle(asked)).search.hits[0].day.isoformat() == "2026-11-05"

@@ -27,7 +27,7 @@ from digestbot.core.ports import History
 
 USAGE = (
     "/digest [YYYY-MM-DD] [topic N] [public] [force]  ·  /digest status  ·  "
-    "/digest search WORDS [page N]  ·  /digest predictions [public]\n"
+    "/digest search WORDS [page N] [newest]  ·  /digest predictions [public]\n"
     "e.g. /digest · /digest 2026-11-20 · /digest topic 2 · /digest search lora"
 )
 PER_PAGE = 10
@@ -70,13 +70,18 @@ def parse_text(text: str, user: str, is_admin: bool) -> DigestRequest:
     """The words after a `/digest` typed in chat (Slack passes them as one string)."""
     words = text.split()
     if words and words[0].lower() == "search":
-        page = 1
-        if len(words) > 2 and words[-2].lower() == "page" and words[-1].isdigit():
-            page, words = int(words[-1]), words[:-2]
+        page, newest = 1, False
+        while len(words) > 2:  # "page N" and "newest" at the end, in any order
+            if words[-1].lower() in ("newest", "--newest"):
+                newest, words = True, words[:-1]
+            elif words[-2].lower() == "page" and words[-1].isdigit():
+                page, words = int(words[-1]), words[:-2]
+            else:
+                break
         query = " ".join(words[1:])
         if not query:
             raise CommandError(f"Search for what?\n{USAGE}")
-        return DigestRequest(user, is_admin, Want.SEARCH, query=query, page=page)
+        return DigestRequest(user, is_admin, Want.SEARCH, query=query, page=page, newest=newest)
     day: str | None = None
     topic: int | None = None
     public = force = status = False
@@ -166,7 +171,13 @@ class DigestService:
         if request.want is Want.PREDICTIONS:
             return self._predictions(request.public)
         if request.want is Want.SEARCH:
-            found = search_page(self._history, request.query, request.page, post_url=self._post_url)
+            found = search_page(
+                self._history,
+                request.query,
+                request.page,
+                newest=request.newest,
+                post_url=self._post_url,
+            )
             return Reply(search=found, public=request.public)
         digest = await self._digest(request)
         if self._post_url:  # the day's post, and those its updates continue

@@ -217,6 +217,7 @@ class DigestRequest:
     force: bool = False  # make the day's digest again (admins only)
     query: str = ""  # what to search for
     page: int = 1
+    newest: bool = False  # search results newest first, not best first
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,6 +219,7 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         force="Admins: make today's digest again",
         search="Search all digests for these words instead",
         page="Which page of search results",
+        newest="Search results newest first (default: best first)",
     )
     async def digest(
         interaction: discord.Interaction,
@@ -230,6 +231,7 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         force: bool = False,
         search: str | None = None,
         page: app_commands.Range[int, 1, 1000] = 1,
+        newest: bool = False,
     ) -> None:
         # Discord wants an answer within 3 s; making a digest takes longer. The wait is
         # shown to the asker alone, so that a refusal or an error never reaches the
@@ -244,7 +246,7 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
             else Want.DIGEST
         )  # fmt: skip
         request = DigestRequest(
-            user, user in admins, want, day, topic, public, force, search or "", page
+            user, user in admins, want, day, topic, public, force, search or "", page, newest
         )
         try:
             reply = await service.handle(request)
