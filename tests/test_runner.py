@@ -237,6 +237,7 @@ def test_discord_sync_registers_the_command(
         "force",
         "search",
         "page",
+        "newest",
     }
 
 
