@@ -87,6 +87,13 @@ async def test_jobs_deleted_dead_and_missing_items_are_skipped_not_failures(
     assert len(item_requests(hn)) == 7
 
 
+async def test_ids_the_api_answers_null_for_are_skipped_however_many(
+    hn: FakeHackerNews,
+) -> None:
+    hn.lists["top"] = [42, 11, 43, 44]
+    assert [p.id for p in await source(hn.url).fetch()] == ["hn:11"]
+
+
 async def test_the_best_listing_is_read_from_beststories(hn: FakeHackerNews) -> None:
     posts = await source(hn.url, listing="best").fetch()
     assert [p.id for p in posts] == ["hn:16", "hn:12", "hn:11"]
