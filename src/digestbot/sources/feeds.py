@@ -3,7 +3,8 @@
 Feeds carry no score, comment count, NSFW or sticky flags: selection sees their
 own order and defaults. Fetched with aiohttp (our user agent, `timeout_seconds` on each
 try, the retries of `retry.with_retries`), parsed with feedparser. A body that is not a
-feed is not retried: it would be the same again.
+feed is not retried: it would be the same again. The fetch and the reading are those of
+`http`, shared with the other feed-like sources.
 """
 
 from __future__ import annotations
@@ -11,19 +12,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from time import struct_time
 from typing import Any
 from urllib.parse import urljoin
 
-import aiohttp
-import feedparser
-
-from digestbot.core.errors import SourceError
 from digestbot.core.models import SourcePost
-from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
+from digestbot.sources.http import entry_time, fetch_bytes, parse_feed, plain_text
 
-_TAG = re.compile(r"<[^>]+>")
 # Reddit ends each entry's content with a footer of its own: "submitted by <a>/u/x</a>
 # <br/> <span><a href=OUTBOUND>[link]</a></span> <span><a href=COMMENTS>[comments]</a>
 # </span>", inside a table's cell when the post has a thumbnail. Matched whole and at the
@@ -63,18 +57,11 @@ def _body_and_link(entry: Any) -> tuple[str, str]:
         outbound = urljoin(comments, outbound)  # a crosspost's is relative: its parent's
         if outbound not in (comments, entry.get("link", "")):
             link = outbound
-    return " ".join(html.unescape(_TAG.sub(" ", raw)).split()), link
-
-
-def _when(entry: Any) -> datetime:
-    stamp: struct_time | None = entry.get("published_parsed") or entry.get("updated_parsed")
-    return datetime(*stamp[:6], tzinfo=UTC) if stamp else datetime.now(UTC)
+    return plain_text(raw), link
 
 
 def posts_from_feed(document: bytes, subreddit: str) -> list[SourcePost]:
-    parsed = feedparser.parse(document)
-    if parsed.bozo and not parsed.entries:
-        raise SourceError(f"the feed of r/{subreddit} is not a readable feed")
+    parsed = parse_feed(document, f"the feed of r/{subreddit}")
     posts = []
     for entry in parsed.entries:
         entry_id = str(entry.get("id", ""))
@@ -87,7 +74,7 @@ def posts_from_feed(document: bytes, subreddit: str) -> list[SourcePost]:
                 url=str(entry.get("link", "")),
                 body=body,
                 link=link,
-                created_utc=_when(entry),
+                created_utc=entry_time(entry),
             )
         )
     return posts
@@ -101,27 +88,6 @@ class FeedSource:
         o = self._options
         query = "?t=day" if listing == "top" else ""
         url = f"{o.base_url.rstrip('/')}/r/{community}/{listing}/.rss{query}"
-        timeout = aiohttp.ClientTimeout(total=o.timeout_seconds)  # per try
-        headers = {"User-Agent": o.user_agent}
-        async with aiohttp.ClientSession(timeout=timeout, headers=headers) as s:
-            document = await with_retries(
-                lambda: self._get(s, url, community), f"the feed of r/{community} failed"
-            )
+        what = f"the feed of r/{community}"
+        document = await fetch_bytes(url, what, o.user_agent, o.timeout_seconds, _REFUSALS)
         return posts_from_feed(document, community)
-
-    async def _get(self, session: aiohttp.ClientSession, url: str, community: str) -> bytes:
-        """One try: the feed's bytes, Transient for what may pass, SourceError for the rest."""
-        try:
-            async with session.get(url) as response:
-                if response.status == 200:
-                    return await response.read()
-                if is_transient(response.status):
-                    raise for_status(response.status, response.headers.get("Retry-After"))
-                meaning = _REFUSALS.get(response.status, "")
-                raise SourceError(f"the feed of r/{community} answered {response.status}{meaning}")
-        except TimeoutError as exc:
-            raise Transient(f"no answer within {self._options.timeout_seconds:g} s") from exc
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise Transient(f"the connection failed ({type(exc).__name__})") from exc
-        except aiohttp.ClientError as exc:
-            raise SourceError(f"cannot fetch the feed of r/{community}: {exc}") from exc
