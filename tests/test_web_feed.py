@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from digestbot.core.errors import SourceError
-from digestbot.sources import retry
+from digestbot.sources import http, retry
 from digestbot.sources.arxiv import ArxivOptions, ArxivSource
 from digestbot.sources.web_feed import WebFeedOptions, WebFeedSource
-from tests.fakes.feed_server import RSS, FakeFeeds
+from tests.fakes.feed_server import PAPERS, RSS, FakeFeeds, arxiv_feed
 from tests.fakes.server import Fault
 
 AGENT = "digestbot-tests/1.0 (+https://example.org/digestbot)"
@@ -238,6 +238,23 @@ async def test_a_body_that_is_not_a_feed_is_one_error_and_not_retried(
     with pytest.raises(SourceError, match=rf"{named} is not a readable feed$"):
         await make().fetch()
     assert len(feeds.seen(path)) == 1 and waits == []
+
+
+async def test_a_body_too_large_is_refused_and_not_retried(
+    make: Fetch,
+    feeds: FakeFeeds,
+    path: str,
+    named: str,
+    waits: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = RSS if path == BLOG else arxiv_feed("q", PAPERS[:3])
+    monkeypatch.setattr(http, "MAX_BYTES", len(body))
+    feeds.fail(path, Fault(200, body), Fault(200, body + b" "), Fault(200, body + b" "))
+    assert len(await make().fetch()) == 3  # up to the limit, read
+    with pytest.raises(SourceError, match=rf"{named} sent more than {len(body):,} bytes"):
+        await make().fetch()
+    assert len(feeds.seen(path)) == 2 and waits == []
 
 
 async def test_a_body_naming_a_local_file_is_not_read_as_that_file(

@@ -23,6 +23,9 @@ from digestbot.core.errors import SourceError
 from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
 
 _TAG = re.compile(r"<[^>]+>")
+# No feed we read comes near this (a hundred arXiv papers are under 1 MB): a body
+# larger is refused before it fills the memory.
+MAX_BYTES = 20_000_000
 
 
 async def get_bytes(
@@ -34,14 +37,15 @@ async def get_bytes(
     ok: Collection[int] = (200,),
 ) -> bytes:
     """One try: the body of an answer whose status is in `ok`, Transient for what may
-    pass, SourceError for the rest ("... answered 404" and its meaning in `refusals`).
+    pass, SourceError for the rest ("... answered 404" and its meaning in `refusals`, a
+    body larger than MAX_BYTES).
 
     `timeout_seconds` is the session's own per-try timeout, named in the message.
     """
     try:
         async with session.get(url) as response:
             if response.status in ok:
-                return await response.read()
+                return await _capped(response, what)
             if is_transient(response.status):
                 raise for_status(response.status, response.headers.get("Retry-After"))
             meaning = (refusals or {}).get(response.status, "")
@@ -52,6 +56,18 @@ async def get_bytes(
         raise Transient(f"the connection failed ({type(exc).__name__})") from exc
     except aiohttp.ClientError as exc:
         raise SourceError(f"cannot fetch {what}: {exc}") from exc
+
+
+async def _capped(response: aiohttp.ClientResponse, what: str) -> bytes:
+    """The whole body, or SourceError once it passes MAX_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise SourceError(f"{what} sent more than {MAX_BYTES:,} bytes, too many for a feed")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def fetch_bytes(
