@@ -256,7 +256,10 @@ async def test_posts_covered_on_an_earlier_day_are_skipped(
     first = await App(config, clock=lambda: datetime(2026, 11, 22, 5, 30, tzinfo=UTC)).generate(
         day=datetime(2026, 11, 22).date()
     )
-    second = await App(config).generate()
+    # The next day, whatever the wall clock's: yesterday is inside the trending lookback.
+    second = await App(config, clock=lambda: datetime(2026, 11, 23, 5, 30, tzinfo=UTC)).generate(
+        day=datetime(2026, 11, 23).date()
+    )
     first_ids = {t.post.id for t in first.digest.topics}
     second_ids = {t.post.id for t in second.digest.topics}
     assert first_ids == {"m0", "m1", "m2"} and second_ids == {"m3", "m4", "m5"}
