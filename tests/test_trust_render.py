@@ -124,7 +124,8 @@ async def test_a_quiet_day_and_the_blog_address_reach_the_post(
     text = Path(outcome.published[0].summary).read_text(encoding="utf-8")
     assert "only 3 new posts qualified today" in text
     kept = await app.generate(date(2026, 11, 20))
-    assert not kept.created and kept.digest.url == outcome.digest.url  # a stored digest gets its address too
+    # A stored digest gets its address too.
+    assert not kept.created and kept.digest.url == outcome.digest.url
 
 
 def test_the_blogs_own_trust_lines_import_back_as_they_were() -> None:
