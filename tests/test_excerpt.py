@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digestbot.core.excerpt import excerpt, plain, source_excerpt
+from digestbot.core.excerpt import NO_TEXT, excerpt, plain, source_excerpt
 from digestbot.core.models import Article, SourcePost, Topic
 from digestbot.core.text import one_line
 
@@ -82,10 +82,10 @@ def test_a_link_that_was_not_read_names_where_it_goes() -> None:
     assert excerpt(topic(link="https://news.example.org/a")) == "a link to news.example.org"
 
 
-def test_a_post_with_nothing_else_shows_its_title() -> None:
+def test_a_post_with_nothing_else_says_it_has_only_its_title() -> None:
     assert source_excerpt(topic(title="A *title*")) == ""  # where the title is shown already
-    assert excerpt(topic(title="A *title*")) == "A *title*"
-    assert excerpt(topic(body="&#x200B;", title="Only a title")) == "Only a title"
+    assert excerpt(topic(title="A *title*")) == NO_TEXT
+    assert excerpt(topic(body="&#x200B;", title="Only a title")) == NO_TEXT
     assert excerpt(topic(title=""))  # never empty
 
 

@@ -16,8 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digestbot.core.excerpt import source_excerpt
-from digestbot.core.headlines import NO_TEXT, UNVERIFIED, is_unverified, quiet_day, source_links
+from digestbot.core.excerpt import NO_TEXT, source_excerpt
+from digestbot.core.headlines import UNVERIFIED, is_unverified, quiet_day, source_links
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, Topic
 from digestbot.core.ports import Published
 from digestbot.core.text import one_line, safe_url

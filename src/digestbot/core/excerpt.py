@@ -96,7 +96,10 @@ def source_excerpt(topic: Topic, limit: int = 400) -> str:
     return shorten(f"a link to {host}", limit) if host else ""
 
 
+NO_TEXT = "(no text of its own: only its title)"
+
+
 def excerpt(topic: Topic, limit: int = 400) -> str:
-    """`source_excerpt`, else the topic's title: never empty."""
-    title = one_line(topic.title) or one_line(topic.post.title) or "(untitled)"
-    return source_excerpt(topic, limit) or shorten(title, limit)
+    """`source_excerpt`, else words saying the post has none (its title is shown beside
+    it already): never empty."""
+    return source_excerpt(topic, limit) or shorten(NO_TEXT, limit)

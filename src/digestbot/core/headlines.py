@@ -11,7 +11,6 @@ from digestbot.core.stories import strip_flair
 
 UNVERIFIED = "Unverified: the quotes this analysis rests on were not found in its source."
 UNREAD = "The linked page could not be read; this rests on the post alone."
-NO_TEXT = "(no text of its own: only its title)"
 MAX_ALSO = 3  # other posts of a story named with it
 
 
@@ -20,11 +19,6 @@ def quiet_day(digest: Digest) -> str:
     if not digest.short_by:
         return ""
     return f"Quiet day: only {len(digest.topics)} new posts qualified today."
-
-
-def first_covered(topic: Topic) -> str:
-    """ "first covered on YYYY-MM-DD", for an update; "" otherwise."""
-    return f"first covered on {topic.update_of.day.isoformat()}" if topic.update_of else ""
 
 
 def is_unverified(topic: Topic) -> bool:

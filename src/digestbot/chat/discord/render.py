@@ -15,9 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from digestbot.core.excerpt import source_excerpt
+from digestbot.core.excerpt import excerpt
 from digestbot.core.headlines import (
-    NO_TEXT,
     UNREAD,
     UNVERIFIED,
     headline_lines,
@@ -145,7 +144,7 @@ def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
             if analysis.status is AnalysisStatus.SKIPPED
             else "Analysis unavailable today; from the source"
         )
-        body = [f"*{label}:* {escape(source_excerpt(topic, 400) or NO_TEXT)}"]
+        body = [f"*{label}:* {escape(excerpt(topic, 400))}"]
     embed["description"] = "\n\n".join(part for part in before + body + after if part)
     return embed
 

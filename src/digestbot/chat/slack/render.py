@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from digestbot.core.excerpt import source_excerpt
+from digestbot.core.excerpt import excerpt
 from digestbot.core.headlines import (
-    NO_TEXT,
     UNREAD,
     UNVERIFIED,
     headline_lines,
@@ -179,7 +178,7 @@ def topic_blocks(number: int, topic: Topic) -> list[Block]:
             if analysis.status is AnalysisStatus.SKIPPED
             else "Analysis unavailable today; from the source"
         )
-        body = [section(f"_{label}:_ {escape(source_excerpt(topic, 400) or NO_TEXT)}")]
+        body = [section(f"_{label}:_ {escape(excerpt(topic, 400))}")]
     return [*before, *body, *after, {"type": "divider"}]
 
 
