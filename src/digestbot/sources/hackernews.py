@@ -26,7 +26,8 @@ import aiohttp
 
 from digestbot.core.errors import SourceError
 from digestbot.core.models import SourcePost
-from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
+from digestbot.sources.http import get_bytes
+from digestbot.sources.retry import with_retries
 
 log = logging.getLogger(__name__)
 
@@ -143,19 +144,7 @@ class HackerNewsSource:
 
     async def _get(self, session: aiohttp.ClientSession, url: str, label: str) -> Any:
         """One try: the answer's JSON, Transient for what may pass, SourceError for the rest."""
-        try:
-            async with session.get(url) as response:
-                if is_transient(response.status):
-                    raise for_status(response.status, response.headers.get("Retry-After"))
-                if response.status != 200:
-                    raise SourceError(f"{label}: it answered {response.status}")
-                body = await response.read()
-        except TimeoutError as exc:
-            raise Transient(f"no answer within {self._options.timeout_seconds:g} s") from exc
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise Transient(f"the connection failed ({type(exc).__name__})") from exc
-        except aiohttp.ClientError as exc:
-            raise SourceError(f"{label}: cannot fetch it: {exc}") from exc
+        body = await get_bytes(session, url, label, self._options.timeout_seconds)
         try:
             return json.loads(body)
         except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError

@@ -23,7 +23,7 @@ from digestbot.core.errors import SourceError
 from digestbot.sources.retry import Transient, for_status, is_transient, with_retries
 
 _TAG = re.compile(r"<[^>]+>")
-# No feed we read comes near this (a hundred arXiv papers are under 1 MB): a body
+# No source we read comes near this (a hundred arXiv papers are under 1 MB): a body
 # larger is refused before it fills the memory.
 MAX_BYTES = 20_000_000
 
@@ -65,7 +65,7 @@ async def _capped(response: aiohttp.ClientResponse, what: str) -> bytes:
     async for chunk in response.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > MAX_BYTES:
-            raise SourceError(f"{what} sent more than {MAX_BYTES:,} bytes, too many for a feed")
+            raise SourceError(f"{what} sent more than {MAX_BYTES:,} bytes, too many to read")
         chunks.append(chunk)
     return b"".join(chunks)
 
