@@ -19,6 +19,7 @@ import pytest
 from digestbot.app.digests import App
 from digestbot.cli import main
 from digestbot.config import loader
+from digestbot.sources import retry
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.reddit import FakeReddit, reddit_post
@@ -79,6 +80,18 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(("DIGESTBOT_", "OPENAI_", "REDDIT_", "PRAW_", "DISCORD_", "SLACK_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The sources' waits between tries, in seconds, recorded instead of slept."""
+    seen: list[float] = []
+
+    async def record(seconds: float) -> None:
+        seen.append(seconds)
+
+    monkeypatch.setattr(retry, "sleep", record)
+    return seen
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ between tries are recorded instead of slept."""
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -22,18 +21,6 @@ AGENT = "digestbot-tests/1.0 (+https://example.org/digestbot)"
 NAME = "hn-main"
 TOP = "/v0/topstories.json"
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits between tries, in seconds, recorded instead of slept."""
-    seen: list[float] = []
-
-    async def record(seconds: float) -> None:
-        seen.append(seconds)
-
-    monkeypatch.setattr(retry, "sleep", record)
-    return seen
 
 
 @pytest.fixture
@@ -110,10 +97,8 @@ async def test_only_the_first_fetch_limit_items_are_read(hn: FakeHackerNews) -> 
 async def test_item_requests_run_at_once_up_to_the_bound(hn: FakeHackerNews) -> None:
     stories(hn, 3 * AT_ONCE)
     hn.item_delay = 0.2  # long enough for every free slot to fill while one is held
-    started = time.monotonic()
     posts = await source(hn.url).fetch()
-    assert len(posts) == 3 * AT_ONCE and hn.peak == AT_ONCE
-    assert time.monotonic() - started < 3 * AT_ONCE * hn.item_delay / 2  # not one by one
+    assert len(posts) == 3 * AT_ONCE and hn.peak == AT_ONCE  # at once, and never more
 
 
 async def test_every_request_carries_our_user_agent(hn: FakeHackerNews) -> None:
@@ -153,10 +138,8 @@ async def test_a_hanging_list_times_out_on_every_try(
     hn: FakeHackerNews, waits: list[float]
 ) -> None:
     hn.hang(TOP, times=retry.ATTEMPTS)
-    started = time.monotonic()
     with pytest.raises(SourceError, match=rf"\({NAME}\).* after 3 tries: no answer within 0.3 s"):
         await source(hn.url, timeout=0.3).fetch()
-    assert time.monotonic() - started < 2 * retry.ATTEMPTS * 0.3
     assert len(hn.seen(TOP)) == retry.ATTEMPTS
 
 

@@ -31,18 +31,6 @@ JSON = {"Content-Type": "application/json"}
 MakeSource = Callable[..., Source]
 
 
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits between tries, in seconds, recorded instead of slept."""
-    seen: list[float] = []
-
-    async def record(seconds: float) -> None:
-        seen.append(seconds)
-
-    monkeypatch.setattr(retry, "sleep", record)
-    return seen
-
-
 @pytest.fixture(params=["reddit", "rss"])
 def kind(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -33,18 +33,6 @@ def feeds() -> Iterator[FakeFeeds]:
         yield server
 
 
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits between tries, in seconds, recorded instead of slept."""
-    seen: list[float] = []
-
-    async def record(seconds: float) -> None:
-        seen.append(seconds)
-
-    monkeypatch.setattr(retry, "sleep", record)
-    return seen
-
-
 def web_feed(feeds: FakeFeeds, path: str = BLOG, limit: int = 25, timeout: float = 5.0):
     return WebFeedSource(WebFeedOptions("lab", feeds.url + path, limit, AGENT, timeout))
 
