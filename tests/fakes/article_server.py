@@ -61,16 +61,11 @@ EMPTY = """<!DOCTYPE html><html><head><title>Loading</title></head>
 
 class FakeArticles(FakeServer):
     def __init__(self) -> None:
-        self._stopping = asyncio.Event()  # set when the server stops: waiting handlers end
         self.in_flight = 0
         self.in_flight_peak = 0
         self.huge_sent = 0  # bytes of /huge written before the client stopped reading
         self.page_delay = 0.0  # seconds /news pages take, to make fetches overlap
         super().__init__()
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._stopping.set)
-        super().__exit__(*exc)
 
     @property
     def agents(self) -> set[str]:

@@ -10,7 +10,6 @@ request is recorded with its query and headers.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -196,41 +195,15 @@ class FakeFeeds(FakeServer):
         "/journal/rss": RDF,
     }
 
-    def __init__(self) -> None:
-        self._hangs: dict[str, int] = {}
-        self._stopping = asyncio.Event()  # set when the server stops: hanging requests end
-        super().__init__()
-
-    def hang(self, path_prefix: str, times: int = 1) -> None:
-        """The next `times` requests under `path_prefix` get no answer."""
-        with self._lock:
-            self._hangs[path_prefix] = self._hangs.get(path_prefix, 0) + times
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._stopping.set)
-        super().__exit__(*exc)
-
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/query", self._query)
         for path in self.FEEDS:
             app.router.add_get(path, self._feed)
 
-    async def _hung(self, request: web.Request) -> None:
-        with self._lock:
-            prefix = next(
-                (p for p, n in self._hangs.items() if n and request.path.startswith(p)), None
-            )
-            if prefix:
-                self._hangs[prefix] -= 1
-        if prefix:
-            await self._stopping.wait()
-
     async def _feed(self, request: web.Request) -> web.Response:
-        await self._hung(request)
         return web.Response(body=self.FEEDS[request.path], content_type="application/xml")
 
     async def _query(self, request: web.Request) -> web.Response:
-        await self._hung(request)
         search = request.query.get("search_query", "")
         try:
             limit = int(request.query.get("max_results", "10"))

@@ -97,42 +97,19 @@ class FakeHackerNews(FakeServer):
         self.item_delay = 0.0
         self.in_flight = 0
         self.peak = 0
-        self._hangs: dict[str, int] = {}
-        self._stopping = asyncio.Event()  # set when the server stops: hanging requests end
         super().__init__()
-
-    def hang(self, path_prefix: str, times: int = 1) -> None:
-        """The next `times` requests under `path_prefix` get no answer."""
-        with self._lock:
-            self._hangs[path_prefix] = self._hangs.get(path_prefix, 0) + times
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._stopping.set)
-        super().__exit__(*exc)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/v0/{listing}stories.json", self._listing)
         app.router.add_get("/v0/item/{id}.json", self._item)
 
-    async def _maybe_hang(self, request: web.Request) -> None:
-        with self._lock:
-            prefix = next(
-                (p for p, n in self._hangs.items() if n and request.path.startswith(p)), None
-            )
-            if prefix:
-                self._hangs[prefix] -= 1
-        if prefix:
-            await self._stopping.wait()
-
     async def _listing(self, request: web.Request) -> web.Response:
-        await self._maybe_hang(request)
         ids = self.lists.get(request.match_info["listing"])
         if ids is None:  # Firebase's answer for a path its rules do not open
             return json_response({"error": "Permission denied"}, status=401)
         return json_response(ids)
 
     async def _item(self, request: web.Request) -> web.Response:
-        await self._maybe_hang(request)
         with self._lock:
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)

@@ -7,7 +7,6 @@ not wait for a sleeping handler when it ends.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 from datetime import UTC, datetime
@@ -70,18 +69,7 @@ def feed_content(post: dict[str, Any]) -> str:
 class FakeReddit(FakeServer):
     def __init__(self, listings: dict[str, list[dict[str, Any]]] | None = None) -> None:
         self.listings: dict[str, list[dict[str, Any]]] = listings or {}
-        self._hangs: dict[str, int] = {}
-        self._stopping = asyncio.Event()  # set when the server stops: hanging requests end
         super().__init__()
-
-    def hang(self, path_prefix: str, times: int = 1) -> None:
-        """The next `times` listing or feed requests under `path_prefix` get no answer."""
-        with self._lock:
-            self._hangs[path_prefix] = self._hangs.get(path_prefix, 0) + times
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._stopping.set)
-        super().__exit__(*exc)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/v1/access_token", self._token)
@@ -102,14 +90,6 @@ class FakeReddit(FakeServer):
         )
 
     async def _posts(self, request: web.Request) -> list[dict[str, Any]] | None:
-        with self._lock:
-            prefix = next(
-                (p for p, n in self._hangs.items() if n and request.path.startswith(p)), None
-            )
-            if prefix:
-                self._hangs[prefix] -= 1
-        if prefix:
-            await self._stopping.wait()
         return self.listings.get(request.match_info["sub"])
 
     async def _listing(self, request: web.Request) -> web.Response:

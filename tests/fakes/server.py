@@ -71,6 +71,8 @@ class FakeServer:
         self._hold_seconds = 0.0
         self._stored = 0
         self._faults: dict[str, deque[Fault]] = {}
+        self._hangs: dict[str, int] = {}
+        self._stopping = asyncio.Event()  # set when the server stops: hanging requests end
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -88,6 +90,12 @@ class FakeServer:
     def fail(self, path_prefix: str, *faults: Fault) -> None:
         with self._lock:
             self._faults.setdefault(path_prefix, deque()).extend(faults)
+
+    def hang(self, path_prefix: str, times: int = 1) -> None:
+        """The next `times` requests under `path_prefix` get no answer (until the server
+        stops): a source that hangs."""
+        with self._lock:
+            self._hangs[path_prefix] = self._hangs.get(path_prefix, 0) + times
 
     def seen(self, path_prefix: str) -> list[Seen]:
         with self._lock:
@@ -131,6 +139,13 @@ class FakeServer:
                 ),
                 None,
             )
+            hung = next(
+                (p for p, n in self._hangs.items() if n and request.path.startswith(p)), None
+            )
+            if hung:
+                self._hangs[hung] -= 1
+        if hung:
+            await self._stopping.wait()
         if self.delay:
             await asyncio.sleep(self.delay)
         if fault is None:
@@ -152,6 +167,7 @@ class FakeServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._stopping.set)
         self.release()
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
