@@ -39,7 +39,7 @@ from digestbot.core.models import (
 from digestbot.core.text import one_line
 from tests.conftest import ROOT
 
-STYLE = HugoStyle(**{**BlogSettings().as_dict(), "tags": tuple(BlogSettings().tags)})
+STYLE = HugoStyle.of(BlogSettings().as_dict())
 MOMENT = datetime(2026, 11, 20, 5, 32, 19, tzinfo=UTC)
 
 HOSTILE = [

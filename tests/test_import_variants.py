@@ -20,7 +20,7 @@ from digestbot.config.settings import BlogSettings
 from digestbot.core.models import AnalysisStatus, Digest
 
 VARIANTS = Path(__file__).parent / "fixtures" / "variants"
-STYLE = HugoStyle(**{**BlogSettings().as_dict(), "tags": tuple(BlogSettings().tags)})
+STYLE = HugoStyle.of(BlogSettings().as_dict())
 LEFT_OUT = "a prediction without an event or a date, left out"
 
 

@@ -34,7 +34,7 @@ SITE = "https://blog.example.org"
 
 def style(**changes: object) -> HugoStyle:
     blog = BlogSettings()
-    return HugoStyle(**{**blog.as_dict(), "tags": tuple(blog.tags), **changes})
+    return HugoStyle.of(blog.as_dict() | changes)
 
 
 def topic(verified: bool | None = True, update: bool = False, link: str = ARTICLE) -> Topic:

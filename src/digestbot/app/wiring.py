@@ -109,8 +109,7 @@ class Wiring:
     def blog(self, folder: Path | None = None) -> HugoBlog:
         from digestbot.blog.hugo import HugoBlog, HugoStyle
 
-        b = self.settings.blog
-        style = HugoStyle(**{**b.as_dict(), "tags": tuple(b.tags)})
+        style = HugoStyle.of(self.settings.blog.as_dict())
         storage = self.settings.storage
         return HugoBlog(folder or Path(storage.blog_dir), storage.post_filename, style)
 

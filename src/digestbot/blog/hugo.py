@@ -15,6 +15,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from digestbot.core.excerpt import NO_TEXT, source_excerpt
 from digestbot.core.headlines import UNVERIFIED, is_unverified, quiet_day, source_links
@@ -44,9 +45,15 @@ class HugoStyle:
     cover_alt: str
     cover_hidden: bool
     notice: str
-    site_url: str = ""  # the blog's address; a topic's update links the earlier post under it
     link_sources: bool = False  # link each topic's discussion and article
     show_quotes: bool = False  # show each topic's quotes from its source
+
+    @classmethod
+    def of(cls, blog: dict[str, Any]) -> HugoStyle:
+        """The style the `[blog]` settings (as a dict) describe; the blog's address is not
+        the post's business (links come with the digest, core/links.py)."""
+        style = {k: v for k, v in blog.items() if k != "site_url"}
+        return cls(**style | {"tags": tuple(blog["tags"])})
 
 
 # Inline characters that could open markup anywhere in a line: code, emphasis,
