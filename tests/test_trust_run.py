@@ -138,3 +138,19 @@ async def test_export_writes_an_updates_link_as_generate_did(
     )
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "out" / written.name).read_bytes() == written.read_bytes()
+
+
+async def test_a_run_says_how_many_analyses_are_unverified_and_labels_them(
+    make_config: ConfigFactory, reddit: FakeReddit, llm: FakeOpenAI
+) -> None:
+    llm.quotes = "invented"  # a model that makes its quotes up, even when asked again
+    reddit.listings["MachineLearning"] = posts(
+        ("A new optimiser for sparse models", ""), prefix="u"
+    )
+    outcome = await App(make_config()).generate(DAY_ONE)
+    (topic,) = outcome.digest.topics
+    assert topic.analysis.verified is False and not topic.grounded
+    assert any("labelled unverified" in note for note in outcome.digest.notes)
+    post = Path(outcome.published[0].summary).read_text(encoding="utf-8")
+    assert "*Unverified:" in post
+    assert outcome.status == "ok"  # the policy working as set is no failure
