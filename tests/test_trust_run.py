@@ -151,6 +151,8 @@ async def test_a_run_says_how_many_analyses_are_unverified_and_labels_them(
     (topic,) = outcome.digest.topics
     assert topic.analysis.verified is False and not topic.grounded
     assert any("labelled unverified" in note for note in outcome.digest.notes)
+    # The fake endpoint has no /v1/embeddings: said once, and the run goes on.
+    assert any("matched by their text only" in note for note in outcome.digest.notes)
     post = Path(outcome.published[0].summary).read_text(encoding="utf-8")
     assert "*Unverified:" in post
     assert outcome.status == "ok"  # the policy working as set is no failure
