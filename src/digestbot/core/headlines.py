@@ -53,6 +53,23 @@ def sources_line(topic: Topic, markup: Markup, limit: int) -> str:
     return line
 
 
+def topic_notes(
+    topic: Topic, markup: Markup, quote_max: int, sources_max: int
+) -> tuple[list[str], list[str]]:
+    """What a topic shows in chat besides its title and analysis, each line bounded:
+    before the analysis, what it continues; after it, its quotes, how sure it is, and its
+    links beyond the title's (which links the discussion)."""
+    before = [markup.italic(update)] if (update := update_line(topic, markup)) else []
+    after = [markup.quote(f"“{q}”", quote_max) for q in topic.analysis.quotes[:2]]
+    if is_unverified(topic):
+        after.append(markup.italic(markup.text(UNVERIFIED, 200)))
+    if unread(topic):
+        after.append(markup.italic(markup.text(UNREAD, 200)))
+    if topic.post.link or topic.also:
+        after.append(sources_line(topic, markup, sources_max))
+    return before, after
+
+
 def update_line(topic: Topic, markup: Markup) -> str:
     """ "Update, first covered on <date>", the date linked to that day's digest."""
     if not topic.update_of:

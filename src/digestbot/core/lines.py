@@ -28,6 +28,10 @@ class Markup(Protocol):
         """A line quoted from a source, as the platform shows a quote."""
         ...
 
+    def italic(self, text: str) -> str:
+        """Italics around text that is already safe (escaped, or our own)."""
+        ...
+
     def link(self, title: str, url: str, limit: int) -> str: ...
 
 

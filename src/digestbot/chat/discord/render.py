@@ -17,13 +17,8 @@ from typing import Any
 
 from digestbot.core.excerpt import excerpt
 from digestbot.core.headlines import (
-    UNREAD,
-    UNVERIFIED,
     headline_lines,
-    is_unverified,
-    sources_line,
-    unread,
-    update_line,
+    topic_notes,
 )
 from digestbot.core.lines import search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
@@ -80,6 +75,9 @@ class _DiscordMarkup:
     def bold(self, text: str) -> str:
         return f"**{text}**"
 
+    def italic(self, text: str) -> str:
+        return f"*{text}*"
+
     def quote(self, text: str, limit: int) -> str:
         return f"> {escape(text, limit)}"
 
@@ -107,20 +105,6 @@ def render_headline(digest: Digest) -> list[DiscordMessage]:
     return [DiscordMessage(content=chunk) for chunk in pack_lines(lines, CONTENT_MAX)]
 
 
-def _extras(topic: Topic) -> tuple[list[str], list[str]]:
-    """What a topic's embed says besides its analysis: before it, what it continues;
-    after it, its quotes, how sure it is, and its links beyond the title's (each bounded)."""
-    before = [f"*{update}*"] if (update := update_line(topic, MARKUP)) else []
-    after = [f"> “{escape(q, QUOTE_MAX)}”" for q in topic.analysis.quotes[:2]]
-    if is_unverified(topic):
-        after.append(f"*{UNVERIFIED}*")
-    if unread(topic):
-        after.append(f"*{UNREAD}*")
-    if topic.post.link or topic.also:  # the title already links the discussion
-        after.append(sources_line(topic, MARKUP, SOURCES_MAX))
-    return before, after
-
-
 def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
     embed: dict[str, Any] = {
         "title": f"{number}. {escape(topic.title, TITLE_MAX - 4)}",
@@ -129,7 +113,7 @@ def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
     if (url := safe_url(topic.post.url)) and len(url) <= URL_MAX:
         embed["url"] = url
     analysis = topic.analysis
-    before, after = _extras(topic)
+    before, after = topic_notes(topic, MARKUP, QUOTE_MAX, SOURCES_MAX)
     if analysis.status is AnalysisStatus.OK:
         # The analysis takes the room the rest leaves, half each.
         rest = sum(len(part) + 2 for part in before + after) + 40

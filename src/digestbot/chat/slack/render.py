@@ -17,13 +17,8 @@ from typing import Any
 
 from digestbot.core.excerpt import excerpt
 from digestbot.core.headlines import (
-    UNREAD,
-    UNVERIFIED,
     headline_lines,
-    is_unverified,
-    sources_line,
-    unread,
-    update_line,
+    topic_notes,
 )
 from digestbot.core.lines import search_lines
 from digestbot.core.models import AnalysisStatus, Digest, DigestMode, SearchPage, Topic
@@ -79,6 +74,9 @@ class _SlackMarkup:
 
     def bold(self, text: str) -> str:
         return f"*{text}*"
+
+    def italic(self, text: str) -> str:
+        return f"_{text}_"
 
     def quote(self, text: str, limit: int) -> str:
         return f"&gt; {escape(text, limit)}"  # Slack's text for a line quoted with ">"
@@ -154,17 +152,11 @@ def topic_blocks(number: int, topic: Topic) -> list[Block]:
     """A topic's blocks: its title linked to its discussion, what it continues, the
     analysis (or an excerpt), its quotes, how sure it is, and where it comes from; one
     message's worth (a /digest topic answer is one), the analysis taking what is left."""
-    before = [section(f"*{number}. {MARKUP.link(topic.title, topic.post.url, 300)}*")]
-    if update := update_line(topic, MARKUP):
-        before.append(section(f"_{update}_"))
+    title = section(f"*{number}. {MARKUP.link(topic.title, topic.post.url, 300)}*")
+    notes_before, notes_after = topic_notes(topic, MARKUP, QUOTE_MAX, SOURCES_MAX)
+    before = [title, *map(section, notes_before)]
+    after = [section(line) for line in notes_after if line]
     analysis = topic.analysis
-    after = [section(f"&gt; “{escape(q, QUOTE_MAX)}”") for q in analysis.quotes[:2]]
-    if is_unverified(topic):
-        after.append(section(f"_{UNVERIFIED}_"))
-    if unread(topic):
-        after.append(section(f"_{UNREAD}_"))
-    if sources := sources_line(topic, MARKUP, SOURCES_MAX):
-        after.append(section(sources))
     if analysis.status is AnalysisStatus.OK:
         room = SIZE_BUDGET - _size([*before, *after]) - 3 * BLOCK_ALLOWANCE - 40
         share = min(room // 2, SECTION_MAX) - 20
