@@ -237,3 +237,72 @@ def test_a_recent_topic_is_no_trending_title() -> None:
     ]
     picked = select_trending(trending, (), shown, SelectionRules(), STORIES)
     assert [t.post_id for t in picked] == ["t2", "t3"]
+
+
+# -- several sources: one ranking, a cap per source, one story however it came ---------
+
+
+def from_source(id: str, source: str, score: int = 0, link: str = "", url: str = "") -> SourcePost:
+    return SourcePost(id, source, f"Item {id}", url or f"https://x.example/{id}",
+                      NOW - timedelta(hours=1), link=link, score=score)  # fmt: skip
+
+
+def test_sources_are_ranked_together_by_weight() -> None:
+    posts = [
+        *(from_source(f"r{i}", "r/ml", score=1000 - 100 * i) for i in range(3)),
+        *(from_source(f"h{i}", "Hacker News", score=50 - 20 * i) for i in range(2)),
+    ]
+    rules = SelectionRules(topics=3)
+    assert [t.post.id for t in select_topics(posts, NOTHING, rules, STORIES, NOW)] == [
+        "r0",
+        "h0",
+        "r1",
+    ]
+    heavier = replace(rules, weights={"Hacker News": 2.0})
+    assert [t.post.id for t in select_topics(posts, NOTHING, heavier, STORIES, NOW)] == [
+        "h0",
+        "h1",
+        "r0",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cap", "picked"),
+    [
+        (0, ["r0", "h0", "r1", "r2"]),  # no cap
+        (3, ["r0", "h0", "r1", "r2"]),  # three from r/ml: at the cap, not over it
+        (2, ["r0", "h0", "r1", "h1"]),  # its third makes way for the next source's
+        (1, ["r0", "h0"]),  # one from each, and no more sources
+    ],
+)
+def test_at_most_max_per_source_topics_from_one_source(cap: int, picked: list[str]) -> None:
+    reddit = [from_source(f"r{i}", "r/ml", score=900 - 100 * i) for i in range(3)]
+    hn = [from_source(f"h{i}", "Hacker News", score=s) for i, s in enumerate((50, 10, 5))]
+    rules = SelectionRules(topics=4, max_per_source=cap)  # ranked r0 h0 r1 r2 h1 h2
+    topics = select_topics([*reddit, *hn], NOTHING, rules, STORIES, NOW)
+    assert [t.post.id for t in topics] == picked
+
+
+def test_a_feed_post_and_a_link_to_it_are_one_topic() -> None:
+    article = "https://blog.example/2026/11/new-model"
+    feed = from_source("feed:1", "blog.example", url=article)  # the article itself
+    hn = from_source("hn1", "Hacker News", 300, link=f"{article}?utm_source=hn")
+    hn = replace(
+        hn, title="A lab releases its new model", url="https://news.ycombinator.com/item?id=1"
+    )
+    other = from_source("r1", "r/ml", 50)
+    topics = select_topics([other, hn, feed], NOTHING, SelectionRules(), STORIES, NOW)
+    assert len(topics) == 2
+    (story,) = [t for t in topics if t.post.id != "r1"]
+    assert {story.post.id, *(p.id for p in story.also)} == {"feed:1", "hn1"}
+
+
+def test_trending_sources_are_merged_each_in_its_listing_order() -> None:
+    news = [from_source(f"n{i}", "News", score=s) for i, s in enumerate((0, 900, 0))]
+    hn = [from_source(f"h{i}", "Hacker News", score=s) for i, s in enumerate((300, 200))]
+    rules = SelectionRules(trending_max=5)
+    picked = select_trending([*news, *hn], (), NOTHING, rules, STORIES, now=NOW)
+    assert [t.post_id for t in picked] == ["n0", "h0", "n1", "h1", "n2"]
+    heavier = replace(rules, weights={"Hacker News": 3.0})
+    picked = select_trending([*news, *hn], (), NOTHING, heavier, STORIES, now=NOW)
+    assert [t.post_id for t in picked] == ["h0", "h1", "n0", "n1", "n2"]

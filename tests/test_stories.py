@@ -11,6 +11,7 @@ import pytest
 from openai import AsyncOpenAI
 
 from digestbot.core.models import Coverage, Digest, DigestMode, SourcePost, Topic, Trending
+from digestbot.core.select import SelectionRules, select_topics
 from digestbot.core.stories import (
     CoveredTopic,
     StoryRules,
@@ -245,7 +246,7 @@ def test_the_history_gives_recent_topics_with_all_their_posts(tmp_path: Path) ->
             digest(
                 date(2023, 11, 20),
                 Topic(head, "Sam Altman departs", also=(other,), update_of=first),
-                trending=(Trending("t1", "Altman in talks", ""),),
+                trending=(Trending("t1", "Altman in talks", "https://news.example/t"),),
             ),
             None,
         )
@@ -261,10 +262,13 @@ def test_the_history_gives_recent_topics_with_all_their_posts(tmp_path: Path) ->
     assert covered.day == DAY
     assert [t.title for t in covered.topics] == ["Sam Altman departs", "SVD"]  # not today's
     saga, svd = covered.topics
-    assert saga.post_ids == ("p1", "p2") and saga.links == (head.link, other.link)
+    assert saga.post_ids == ("p1", "p2")
+    assert saga.links == (head.link, head.url, other.link, other.url)  # pages too
     assert (saga.first_day, saga.first_title) == (first.day, first.title)
     assert svd.lead.startswith("An image-to-video model.") and len(svd.lead) == 300
-    assert [t.title for t in covered.trending] == ["Altman in talks"]
+    assert [(t.title, t.links) for t in covered.trending] == [
+        ("Altman in talks", ("https://news.example/t",))
+    ]
     # Ids covered on another day, however long ago, and as one of a topic's posts; not
     # today's own: a day made again does not take its own topics for earlier coverage.
     assert covered.post_ids == {"p2", "old"}
@@ -283,6 +287,25 @@ def test_the_windows_are_the_settings(tmp_path: Path) -> None:
         assert [t.title for t in covered.trending] == ["Trend 5"]
         assert [t.title for t in store.stories.covered(DAY, 3, 12, []).topics] == ["T10", "T5"]
         assert store.stories.covered(DAY, 0, 0, ["p5"]).topics == ()
+
+
+def test_a_story_covered_from_a_feed_is_known_when_hacker_news_links_it(tmp_path: Path) -> None:
+    article = "https://blog.example/2023/11/video-diffusion"
+    moment = datetime(2023, 11, 21, 5, 30, tzinfo=UTC)
+    feed = SourcePost("feed:1", "blog.example", "Introducing our video model", article, moment)
+    today = SourcePost(
+        "hn1", "Hacker News", "Show HN: we made a diffusion thing",
+        "https://news.ycombinator.com/item?id=1", moment + timedelta(days=1),
+        link=f"{article}/?utm_source=hn", score=300,
+    )  # fmt: skip
+    with open_store(str(tmp_path / "h.db")) as store:
+        store.digests.save(digest(DAY - timedelta(days=1), Topic(feed, feed.title)), None)
+        covered = store.stories.covered(DAY, 14, 7, ["hn1"])
+    now = today.created_utc + timedelta(hours=1)
+    (topic,) = select_topics([today], covered, SelectionRules(), RULES, now)
+    assert topic.update_of == Coverage(DAY - timedelta(days=1), feed.title)
+    skip = StoryRules(on_repeat="skip")
+    assert select_topics([today], covered, SelectionRules(), skip, now) == ()
 
 
 # -- embeddings -----------------------------------------------------------------------

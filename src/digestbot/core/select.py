@@ -4,11 +4,13 @@ covered recently is left out or shown as an update, as the settings say."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from digestbot.core.models import Coverage, SourcePost, Topic, Trending
+from digestbot.core.rank import ranked, source_key
 from digestbot.core.stories import (
     Covered,
     CoveredTopic,
@@ -32,6 +34,8 @@ class SelectionRules:
     trending_lookback_days: int = 7
     max_age_hours: float = 48.0
     min_score: int = 0
+    max_per_source: int = 0  # topics from one source at most; 0: no cap
+    weights: Mapping[str, float] = field(default_factory=dict)  # by source name; else 1
 
 
 @dataclass(slots=True)
@@ -95,27 +99,30 @@ def select_topics(
     now: datetime,
     similar: Similar | None = None,
 ) -> tuple[Topic, ...]:
-    """The day's top stories, best score first, each once with all its posts of the day.
+    """The day's top stories, best first across sources (core.rank), each once with all
+    its posts of the day, and at most `rules.max_per_source` from one source (by its
+    first post's) when that is set.
 
     A post that was a topic on another day never comes back; a story covered in the last
     `stories.lookback_days` is left out or becomes an update of its first coverage.
     `similar` compares embeddings, where the endpoint has them."""
     since = covered.day - timedelta(days=stories.lookback_days)
     earlier = [(t, covered_telling(t)) for t in covered.topics if since <= t.day < covered.day]
-    # sorted() is stable: sources without scores (RSS) keep their own order.
-    usable = [
-        p
-        for p in sorted(candidates, key=lambda p: p.score, reverse=True)
-        if _usable(p, rules, now) and p.id not in covered.post_ids
-    ]
+    usable = [p for p in candidates if _usable(p, rules, now) and p.id not in covered.post_ids]
+    best_first = ranked(usable, rules.weights, now, by_score=True)
     topics: list[Topic] = []
-    for story in _stories_of_the_day(usable, stories, similar):
+    per_source: Counter[str] = Counter()
+    for story in _stories_of_the_day(best_first, stories, similar):
         if len(topics) == rules.topics:
             break
         update_of = _first_coverage(story, earlier, stories, similar)
         if update_of is not None and stories.on_repeat == "skip":
             continue
         post, *also = story.posts
+        source = source_key(post)
+        if rules.max_per_source and per_source[source] >= rules.max_per_source:
+            continue
+        per_source[source] += 1
         topics.append(
             Topic(post=post, title=strip_flair(post.title), also=tuple(also), update_of=update_of)
         )
@@ -129,9 +136,12 @@ def select_trending(
     rules: SelectionRules,
     stories: StoryRules,
     similar: Similar | None = None,
+    now: datetime | None = None,
 ) -> tuple[Trending, ...]:
-    """Trending titles in source order, none telling a story shown today, as a topic in
-    the last `rules.trending_lookback_days`, or as a trending title in that window."""
+    """Trending titles, each source's in its own order and several sources merged
+    (core.rank; without `now`, age does not count), none telling a story shown today, as
+    a topic in the last `rules.trending_lookback_days`, or as a trending title in that
+    window."""
     since = covered.day - timedelta(days=rules.trending_lookback_days)
     shown = [post_telling(p) for topic in topics for p in topic.posts]
     shown += [
@@ -140,7 +150,7 @@ def select_trending(
         if since <= t.day < covered.day
     ]
     picked: list[Trending] = []
-    for post in candidates:
+    for post in ranked(candidates, rules.weights, now, by_score=False):
         if post.stickied or post.nsfw or post.removed or not title_key(post.title):
             continue
         telling = post_telling(post)

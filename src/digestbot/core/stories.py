@@ -146,7 +146,10 @@ def _telling(ids: Iterable[str], links: Iterable[str], title: str, lead_text: st
 
 
 def post_telling(post: SourcePost) -> Telling:
-    return _telling((post.id,), (post.link,), post.title, lead(post.body))
+    """A post as the matcher compares it. Its links are its outbound link and its own page:
+    a feed's or arXiv's post is the article or paper itself (`url`, no `link`), which a
+    Hacker News or Reddit post links; their own pages are discussions, one per post."""
+    return _telling((post.id,), (post.link, post.url), post.title, lead(post.body))
 
 
 def covered_telling(topic: CoveredTopic) -> Telling:

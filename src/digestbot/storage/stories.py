@@ -1,7 +1,9 @@
 """What earlier digests covered, as story matching reads it: the recent topics with all
-their posts' ids and links and their lead text, the recent trending titles, and which of
-today's candidates were a topic's post on another day. Nothing of the day being made
-is read, so a day made again does not take its own topics for earlier coverage."""
+their posts' ids and links (each post's outbound link and its own page, as
+core.stories.post_telling has them) and their lead text, the recent trending titles with
+their pages, and which of today's candidates were a topic's post on another day. Nothing
+of the day being made is read, so a day made again does not take its own topics for
+earlier coverage."""
 
 from __future__ import annotations
 
@@ -37,8 +39,8 @@ class Stories:
 
     def _topics(self, since: date, day: date) -> tuple[CoveredTopic, ...]:
         rows = self._db.rows(
-            "select t.day, t.title, t.post_id, t.also, t.first_covered, t.first_title, "
-            "p.link, substr(p.body, 1, :chars) as body, substr(a.text, 1, :chars) as article "
+            "select t.day, t.title, t.post_id, t.also, t.first_covered, t.first_title, p.link, "
+            "p.url, substr(p.body, 1, :chars) as body, substr(a.text, 1, :chars) as article "
             "from digest_topics t left join source_posts p on p.id = t.post_id "
             "left join articles a on a.url = p.link and p.link != '' "
             "where t.day >= :since and t.day < :day order by t.day, t.position",
@@ -48,23 +50,29 @@ class Stories:
         links = self._links([i for ids in also for i in ids])
         return tuple(_covered_topic(row, ids, links) for row, ids in zip(rows, also, strict=True))
 
-    def _links(self, ids: list[str]) -> dict[str, str]:
+    def _links(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """Each post's outbound link and own page, by id."""
         if not ids:
             return {}
         rows = self._db.rows(
-            "select id, link from source_posts where id in (select value from json_each(?))",
+            "select id, link, url from source_posts where id in (select value from json_each(?))",
             [json.dumps(ids)],
         )
-        return {row["id"]: row["link"] for row in rows}
+        return {row["id"]: (row["link"], row["url"]) for row in rows}
 
     def _trending(self, since: date, day: date) -> tuple[CoveredTopic, ...]:
         rows = self._db.rows(
-            "select day, post_id, title from digest_trending where day >= ? and day < ? "
+            "select day, post_id, title, url from digest_trending where day >= ? and day < ? "
             "order by day, position",
             [since.isoformat(), day.isoformat()],
         )
         return tuple(
-            CoveredTopic(date.fromisoformat(r["day"]), r["title"], post_ids=(r["post_id"],))
+            CoveredTopic(
+                date.fromisoformat(r["day"]),
+                r["title"],
+                post_ids=(r["post_id"],),
+                links=(r["url"],) if r["url"] else (),
+            )
             for r in rows
         )
 
@@ -87,13 +95,16 @@ class Stories:
         return frozenset(row["id"] for row in rows)
 
 
-def _covered_topic(row: dict[str, Any], also: list[str], links: dict[str, str]) -> CoveredTopic:
+def _covered_topic(
+    row: dict[str, Any], also: list[str], links: dict[str, tuple[str, str]]
+) -> CoveredTopic:
     first = row["first_covered"]
+    others = [link for i in also for link in links.get(i, ())]
     return CoveredTopic(
         day=date.fromisoformat(row["day"]),
         title=row["title"],
         post_ids=(row["post_id"], *also),
-        links=tuple(link for link in (row["link"], *(links.get(i, "") for i in also)) if link),
+        links=tuple(link for link in (row["link"], row["url"], *others) if link),
         lead=lead(row["body"] or row["article"] or ""),
         first_day=date.fromisoformat(first) if first else None,
         first_title=row["first_title"] if first else "",
