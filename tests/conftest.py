@@ -140,10 +140,10 @@ def make_config(
         discord: FakeDiscord | None = None,
         slack: FakeSlack | None = None,
         threads: bool = False,
-        **sections: dict[str, Any],
+        **sections: dict[str, Any] | list[dict[str, Any]],
     ) -> loader.Config:
         """A Config on the fakes; pass the chat fakes to deliver to their channels."""
-        values: dict[str, dict[str, Any]] = {
+        values: dict[str, Any] = {
             "storage": {
                 "database": str(tmp_path / "history.db"),
                 "blog_dir": str(tmp_path / "blog"),
@@ -171,7 +171,10 @@ def make_config(
                 "threads": threads,
             }
         for section, settings in sections.items():
-            values.setdefault(section, {}).update(settings)
+            if isinstance(settings, list):  # [[section]] tables, such as [[sources]]
+                values[section] = settings
+            else:
+                values.setdefault(section, {}).update(settings)
         path = tmp_path / "digestbot.toml"
         path.write_text(_toml(values), encoding="utf-8")
         for name, wanted, value in [
@@ -217,11 +220,12 @@ def run_cli(*argv: str | Path) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
-def _toml(values: dict[str, dict[str, Any]]) -> str:
+def _toml(values: dict[str, Any]) -> str:
     lines = []
     for section, settings in values.items():
-        lines.append(f"[{section}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+        for table in settings if isinstance(settings, list) else [settings]:
+            lines.append(f"[[{section}]]" if isinstance(settings, list) else f"[{section}]")
+            lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -60,7 +60,7 @@ def test_the_default_api_is_arxivs_export_api() -> None:
 
 async def test_papers_are_posts_known_by_their_id_without_version(feeds: FakeFeeds) -> None:
     newest, second, old_style = await arxiv(feeds).fetch()
-    assert newest.id == "arxiv:2411.01234" and newest.source == "arxiv:ml"  # was v2
+    assert newest.id == "arxiv:2411.01234" and newest.source == "ml"  # was v2
     assert newest.url == "https://arxiv.org/abs/2411.01234"
     assert newest.title == "Mixture-of-Depths: Routing Tokens Past Layers"  # one line
     assert newest.body == (

@@ -24,7 +24,7 @@ def test_config_check_says_what_is_missing_and_what_will_run(
     config = make_config(llm_key=False, reddit_credentials=False)
     result = run(config.path, "config", "check")
     assert result.exit_code == 0
-    assert "public RSS feeds" in result.output
+    assert "through public RSS (no Reddit credentials)" in result.output
     assert "missing      OPENAI_API_KEY" in result.output
     assert "generate makes a headline digest" in result.output
     assert "schedule     05:30 mon-sun UTC (digestbot run)" in result.output

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from digestbot.config import rules
 from digestbot.config.loader import SECRETS, Secrets, load
 from digestbot.config.settings import Settings
+from digestbot.config.sources import SourceSettings
 from digestbot.core.errors import ConfigError
 from tests.conftest import ROOT
 
@@ -38,9 +39,24 @@ def flatten(document: dict) -> dict:
 def test_the_example_toml_lists_every_setting_with_its_default() -> None:
     example = tomllib.loads((ROOT / "digestbot.example.toml").read_text())
     listed = flatten(example)
-    assert set(listed) | {"prompts_dir"} == setting_names()
+    assert set(listed) | {"prompts_dir", "sources"} == setting_names()
     defaults = flatten(Settings().as_dict())
     assert listed == {key: defaults[key] for key in listed}
+
+
+def test_the_example_toml_documents_every_source_setting_and_its_examples_load() -> None:
+    text = (ROOT / "digestbot.example.toml").read_text()
+    for key in SourceSettings._fields:
+        assert f"#   {key} " in text, key
+    # Uncommented, the example tables are valid settings.
+    tables = "\n".join(
+        line.removeprefix("# ")
+        for line in text.splitlines()
+        if line.startswith("# [[sources]]")
+        or (line.startswith("# ") and "=" in line and not line.startswith("#  "))
+    )
+    sources = Settings(**tomllib.loads(tables)).sources
+    assert [s.kind for s in sources] == ["reddit", "hackernews", "arxiv", "feed", "reddit"]
 
 
 def test_the_defaults_pass_their_own_rules() -> None:

@@ -233,7 +233,7 @@ async def test_a_trending_outage_leaves_out_trending_only(app: App, reddit: Fake
     reddit.fail("/r/machinelearningnews", Fault(403, b'{"message": "Forbidden"}'))
     outcome = await app.generate()
     assert outcome.digest.trending == () and len(outcome.digest.topics) == 5
-    assert any("trending topics left out" in p for p in outcome.problems)
+    assert any("trending titles from r/machinelearningnews left out" in p for p in outcome.problems)
     assert "## Currently trending topics" not in post_text(outcome)
 
 

@@ -50,7 +50,7 @@ def item_requests(server: FakeHackerNews) -> list[str]:
 
 async def test_a_story_and_an_ask_hn_are_mapped_field_by_field(hn: FakeHackerNews) -> None:
     link, ask, _ = await source(hn.url).fetch()
-    assert link.id == "hn:11" and link.source == f"hackernews:{NAME}"
+    assert link.id == "hn:11" and link.source == NAME
     assert link.title == "A new approach to sparse attention"
     assert link.url == "https://news.ycombinator.com/item?id=11"  # the discussion
     assert link.link == "https://example.org/11" and link.body == ""

@@ -317,7 +317,8 @@ def probe_cli(
     if server:
         llm["base_url"] = f"{server.url}/v1"
     result = run_cli("config", "check", "--probe", "--config", make_config(llm=llm).path)
-    probe_lines = result.stdout.split("\nmode ", 1)[-1].splitlines()[1:]
+    after_mode = result.stdout.split("\nmode ", 1)[-1].splitlines()[1:]
+    probe_lines = [line for line in after_mode if not line.startswith("probe ")]  # sources
     lines = {line[:13].strip(): line[13:] for line in probe_lines}
     return result.exit_code, lines, "\n".join(probe_lines) + result.stderr
 

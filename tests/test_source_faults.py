@@ -25,6 +25,7 @@ from tests.fakes.server import Fault
 
 AGENT = "digestbot-tests/1.0"
 SUB = "MachineLearning"
+NAME = f"r/{SUB}"
 LISTING = {"reddit": f"/r/{SUB}/top", "rss": f"/r/{SUB}/top/.rss"}
 JSON = {"Content-Type": "application/json"}
 
@@ -42,8 +43,10 @@ def make_source(kind: str, reddit: FakeReddit) -> MakeSource:
 
     def make(timeout: float = 5.0, url: str = reddit.url) -> Source:
         if kind == "reddit":
-            return RedditSource(RedditOptions("id", "secret", AGENT, 25, url, url, timeout))
-        return FeedSource(FeedOptions(url, AGENT, timeout))
+            return RedditSource(
+                RedditOptions(NAME, SUB, "top", "id", "secret", AGENT, 25, url, url, timeout)
+            )
+        return FeedSource(FeedOptions(NAME, SUB, "top", url, AGENT, timeout))
 
     return make
 
@@ -55,7 +58,7 @@ async def test_server_errors_are_retried_with_backoff(
     make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
 ) -> None:
     reddit.fail(LISTING[kind], Fault(503, b"down"), Fault(502, b"bad gateway"))
-    posts = await make_source().fetch(SUB, "top")
+    posts = await make_source().fetch()
     assert [p.title for p in posts] == [p["title"] for p in reddit.listings[SUB]]
     assert len(reddit.seen(LISTING[kind])) == 3 == retry.ATTEMPTS
     assert len(waits) == 2 and 0 < waits[0] < waits[1] <= 4.5  # backoff, growing
@@ -66,7 +69,7 @@ async def test_server_errors_past_the_last_try_are_one_clear_error(
 ) -> None:
     reddit.fail(LISTING[kind], *[Fault(500, b"oops")] * retry.ATTEMPTS)
     with pytest.raises(SourceError, match=rf"r/{SUB}.* after 3 tries: it answered 500$"):
-        await make_source().fetch(SUB, "top")
+        await make_source().fetch()
     assert len(reddit.seen(LISTING[kind])) == retry.ATTEMPTS and len(waits) == 2
 
 
@@ -74,7 +77,7 @@ async def test_a_rate_limit_waits_what_retry_after_asks(
     make_source: MakeSource, reddit: FakeReddit, kind: str, waits: list[float]
 ) -> None:
     reddit.fail(LISTING[kind], Fault(429, b"{}", {"Retry-After": "7", **JSON}))
-    posts = await make_source().fetch(SUB, "top")
+    posts = await make_source().fetch()
     assert len(posts) == len(reddit.listings[SUB])
     assert waits == [7.0] and len(reddit.seen(LISTING[kind])) == 2
 
@@ -84,7 +87,7 @@ async def test_a_rate_limit_asking_for_too_long_a_wait_fails_at_once(
 ) -> None:
     reddit.fail(LISTING[kind], Fault(429, b"{}", {"Retry-After": "3600", **JSON}))
     with pytest.raises(SourceError, match=rf"r/{SUB}.*\(429\) and asks to wait 3600 s"):
-        await make_source().fetch(SUB, "top")
+        await make_source().fetch()
     assert waits == [] and len(reddit.seen(LISTING[kind])) == 1
 
 
@@ -95,7 +98,7 @@ async def test_a_refused_connection_is_retried_then_reported(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(SourceError, match=rf"r/{SUB}.* after 3 tries: the connection failed"):
-        await make_source(url=f"http://127.0.0.1:{port}").fetch(SUB, "top")
+        await make_source(url=f"http://127.0.0.1:{port}").fetch()
     assert len(waits) == retry.ATTEMPTS - 1
 
 
@@ -120,7 +123,7 @@ async def test_a_hanging_server_fails_within_a_bounded_time_and_never_blocks_the
     ticker = asyncio.create_task(tick())
     started = time.monotonic()
     with pytest.raises(SourceError, match=rf"r/{SUB}.* after 3 tries: no answer within 0.5 s"):
-        await make_source(timeout=timeout).fetch(SUB, "top")
+        await make_source(timeout=timeout).fetch()
     elapsed = time.monotonic() - started
     ticker.cancel()
     assert elapsed < 2 * retry.ATTEMPTS * timeout  # each try ends at its timeout
@@ -134,7 +137,7 @@ async def test_a_try_that_times_out_is_retried(
     timeout = 0.5
     reddit.hang(LISTING[kind])
     started = time.monotonic()
-    posts = await make_source(timeout=timeout).fetch(SUB, "top")
+    posts = await make_source(timeout=timeout).fetch()
     assert time.monotonic() - started < 4 * timeout  # the hanging try ended at its timeout
     assert len(posts) == len(reddit.listings[SUB])
     assert len(reddit.seen(LISTING[kind])) == 2 and len(waits) == 1
@@ -166,7 +169,7 @@ async def test_a_refusal_is_not_retried(
 ) -> None:
     reddit.fail(LISTING[kind], fault, fault)
     with pytest.raises(SourceError, match=message) as caught:
-        await make_source().fetch(SUB, "top")
+        await make_source().fetch()
     assert f"r/{SUB}" in str(caught.value) and "\n" not in str(caught.value)
     assert len(reddit.seen(LISTING[kind])) == 1 and waits == []
 
@@ -177,7 +180,7 @@ async def test_refused_credentials_are_not_retried(
 ) -> None:
     reddit.fail("/api/v1/access_token", Fault(401, b'{"error": 401}', JSON))
     with pytest.raises(SourceError, match=r"refused the client credentials \(401\)"):
-        await make_source().fetch(SUB, "top")
+        await make_source().fetch()
     assert len(reddit.seen("/api/v1/access_token")) == 1 and reddit.seen(LISTING[kind]) == []
     assert waits == []
 
@@ -203,7 +206,7 @@ async def test_a_malformed_body_is_one_clear_error_and_not_retried(
 ) -> None:
     reddit.fail(LISTING[kind], Fault(200, body, JSON), Fault(200, body, JSON))
     with pytest.raises(SourceError, match=message) as caught:
-        await make_source().fetch(SUB, "top")
+        await make_source().fetch()
     assert f"r/{SUB}" in str(caught.value) and "\n" not in str(caught.value)
     assert len(reddit.seen(LISTING[kind])) == 1 and waits == []
 
@@ -224,7 +227,7 @@ async def test_a_post_keeps_its_own_words_and_its_link(
             url="https://www.reddit.com/r/test/comments/s1/slug/",
         ),
     ]
-    link_post, self_post = await make_source().fetch(SUB, "top")
+    link_post, self_post = await make_source().fetch()
     assert " ".join(link_post.body.split()) == " ".join(words.split())
     assert link_post.link == "https://example.org/a?b=1&c=2"
     assert self_post.body == "" and self_post.link == ""
@@ -245,8 +248,10 @@ async def test_a_crosspost_takes_its_parents_text_and_link(reddit: FakeReddit) -
         reddit_post("Crosspost of a discussion", id="x2", url="/r/other/comments/o2/slug/",
                     crosspost_parent_list=[parent_self]),
     ]  # fmt: skip
-    source = RedditSource(RedditOptions("id", "secret", AGENT, 25, reddit.url, reddit.url, 5))
-    of_link, of_self = await source.fetch(SUB, "top")
+    source = RedditSource(
+        RedditOptions(NAME, SUB, "top", "id", "secret", AGENT, 25, reddit.url, reddit.url, 5)
+    )
+    of_link, of_self = await source.fetch()
     assert (of_link.link, of_link.body) == ("https://example.org/paper", "")
     assert (of_self.link, of_self.body) == ("", "What the original post says.")
     assert of_link.url.endswith("/comments/x1/slug/")  # its own discussion
@@ -255,6 +260,6 @@ async def test_a_crosspost_takes_its_parents_text_and_link(reddit: FakeReddit) -
 async def test_a_feeds_crosspost_links_its_parents_discussion_in_full(reddit: FakeReddit) -> None:
     # A feed's [link] of a crosspost is relative to Reddit: made whole, it is usable.
     reddit.listings[SUB] = [reddit_post("Crosspost", id="x3", url="/r/other/comments/o3/slug/")]
-    (post,) = await FeedSource(FeedOptions(reddit.url, AGENT, 5)).fetch(SUB, "top")
+    (post,) = await FeedSource(FeedOptions(NAME, SUB, "top", reddit.url, AGENT, 5)).fetch()
     assert post.link.startswith(("http://", "https://"))
     assert post.link.endswith("/r/other/comments/o3/slug/")

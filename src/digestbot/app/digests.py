@@ -39,8 +39,12 @@ class App:
 
     async def collect(self) -> Collection:
         """Today's posts from the configured sources, as they are now."""
-        collection = await collect(self.wiring.source(), self.wiring.communities(), self.clock())
-        if not self.wiring.modes().uses_reddit_api:
+        from digestbot.app.sources import uses_reddit_api
+        from digestbot.config.sources import sources_in_force
+
+        collection = await collect(self.wiring.sources(), self.clock())
+        reddit = any(s.kind == "reddit" for s in sources_in_force(self.settings))
+        if reddit and not uses_reddit_api(self.config):
             collection = replace(collection, notes=(NO_CREDENTIALS_NOTE, *collection.notes))
         return collection
 

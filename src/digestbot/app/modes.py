@@ -4,12 +4,14 @@ function of the settings and which secrets are set."""
 from __future__ import annotations
 
 from digestbot.config.loader import Config
+from digestbot.config.sources import sources_in_force
 
 
 class Modes:
     """A plain class: `config check` starts faster without dataclasses or typing."""
 
     __slots__ = ("chat", "llm", "source", "uses_llm", "uses_reddit_api")
+    # source: how many sources, in words
 
     def __init__(
         self,
@@ -26,10 +28,10 @@ class Modes:
 def modes(config: Config) -> Modes:
     s, secrets = config.settings, config.secrets
     reddit_api = bool(secrets.reddit_client_id and secrets.reddit_client_secret)
+    roles = [source.role for source in sources_in_force(s)]
     source = (
-        f"Reddit API ({s.reddit.oauth_url})"
-        if reddit_api
-        else f"public RSS feeds of {s.reddit.reddit_url} (no Reddit credentials)"
+        f"{len(roles)} ({roles.count('topics')} for topics, {roles.count('trending')} trending)"
+        + ("" if s.sources else ": the pair [reddit] names (no [[sources]])")
     )
     uses_llm = secrets.openai_api_key is not None
     llm = (

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 
 from digestbot.app.modes import Modes, modes
 from digestbot.config.loader import Config
-from digestbot.core.collect import Communities
 from digestbot.core.deliver import ChatPublisher, PlatformOpener
 from digestbot.core.notify import AdminChannel
-from digestbot.core.ports import ChatPlatform, Source
+from digestbot.core.ports import ChatPlatform
 from digestbot.core.select import SelectionRules
 from digestbot.storage.claims import owner_id
 from digestbot.storage.store import Store, open_store
@@ -27,6 +26,7 @@ from digestbot.storage.store import Store, open_store
 if TYPE_CHECKING:
     from digestbot.blog.hugo import HugoBlog
     from digestbot.core.analyse import Analyst
+    from digestbot.core.collect import NamedSource
     from digestbot.core.stories import StoryRules
     from digestbot.llm.embeddings import StoryEmbeddings
     from digestbot.llm.prompts import PromptTemplate
@@ -74,11 +74,10 @@ class Wiring:
         return modes(self.config)
 
     def rules(self) -> SelectionRules:
-        return SelectionRules(**self.settings.selection.as_dict())
+        from digestbot.config.sources import sources_in_force
 
-    def communities(self) -> Communities:
-        r = self.settings.reddit
-        return Communities(r.main_subreddit, r.trending_subreddit, r.trending_listing)
+        weights = {s.shown_name: s.weight for s in sources_in_force(self.settings)}
+        return SelectionRules(**self.settings.selection.as_dict(), weights=weights)
 
     # -- the parts ------------------------------------------------------------
 
@@ -86,25 +85,11 @@ class Wiring:
         path = self.settings.storage.database
         return open_store(path, read_only=read_only, existing=existing)
 
-    def source(self) -> Source:
-        s, secrets = self.settings.reddit, self.config.secrets
-        if secrets.reddit_client_id and secrets.reddit_client_secret:
-            from digestbot.sources.reddit import RedditOptions, RedditSource
+    def sources(self) -> list[NamedSource]:
+        """Every source in force ([[sources]], else the pair [reddit] names), ready."""
+        from digestbot.app.sources import open_sources
 
-            return RedditSource(
-                RedditOptions(
-                    client_id=secrets.reddit_client_id.get_secret_value(),
-                    client_secret=secrets.reddit_client_secret.get_secret_value(),
-                    user_agent=s.user_agent,
-                    fetch_limit=s.fetch_limit,
-                    oauth_url=s.oauth_url,
-                    reddit_url=s.reddit_url,
-                    timeout_seconds=s.timeout_seconds,
-                )
-            )
-        from digestbot.sources.feeds import FeedOptions, FeedSource
-
-        return FeedSource(FeedOptions(s.reddit_url, s.user_agent, s.timeout_seconds))
+        return open_sources(self.config)
 
     def blog(self, folder: Path | None = None) -> HugoBlog:
         from digestbot.blog.hugo import HugoBlog, HugoStyle

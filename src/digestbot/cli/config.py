@@ -7,6 +7,7 @@ import os
 
 from digestbot.cli.args import load_config
 from digestbot.cli.output import EXIT_FAILED, EXIT_OK, say
+from digestbot.config.sources import sources_in_force
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ def register(commands: Commands) -> None:
         if check:
             check.add_argument(
                 "--probe", action="store_true",
-                help="also ask the LLM endpoint: the models it serves, its context window, "
-                "slots and speed, whether it takes a strict JSON schema, and the settings a "
-                "run will use; exit 1 if it does not answer",
+                help="also ask the LLM endpoint (the models it serves, its context window, "
+                "slots and speed, whether it takes a strict JSON schema, the settings a run "
+                "will use) and fetch every source once; exit 1 if any of them fails",
             )  # fmt: skip
         actions.finish()
 
@@ -44,12 +45,7 @@ def check_command(args: argparse.Namespace) -> int:
     s, mode = config.settings, modes(config)
     say("config file", config.path or "none: built-in defaults")
     say("env file", ".env" if os.path.isfile(".env") else "none (secrets from the environment)")
-    say("sources", mode.source)
-    say(
-        "",
-        f"main r/{s.reddit.main_subreddit}, trending r/{s.reddit.trending_subreddit}"
-        f" ({s.reddit.trending_listing})",
-    )
+    _say_sources(config, mode.source, mode.uses_reddit_api)
     say("LLM", mode.llm)
     if mode.uses_llm:
         say("", f"endpoint from {config.llm_base_url_origin}; {s.llm.structured_output} output")
@@ -66,7 +62,8 @@ def check_command(args: argparse.Namespace) -> int:
         if schedule.enabled
         else "off",
     )
-    if not mode.uses_reddit_api:
+    reads_reddit = any(source.kind == "reddit" for source in sources_in_force(s))
+    if reads_reddit and not mode.uses_reddit_api:
         missing = "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (optional: RSS is used)"
         say("missing", missing, colour="yellow")
     if not mode.uses_llm:
@@ -76,7 +73,44 @@ def check_command(args: argparse.Namespace) -> int:
         say("broken", problem, colour="red")
     say("mode", f"generate makes a {'full' if mode.uses_llm else 'headline'} digest")
     answered = _probe(config, mode.uses_llm) if args.probe else True
-    return EXIT_FAILED if problems or not answered else EXIT_OK
+    fetched = _probe_sources(config) if args.probe else True
+    return EXIT_FAILED if problems or not (answered and fetched) else EXIT_OK
+
+
+def _say_sources(config: Config, summary: str, reddit_api: bool) -> None:
+    """How many sources, then each: its name, where it reads, its role and weight."""
+    s = config.settings
+    say("sources", summary)
+    for source in sources_in_force(s):
+        weight = f", weight {source.weight:g}" if source.weight != 1 else ""
+        say("source", f"{source.shown_name}: {source.where(reddit_api)}; {source.role}{weight}")
+    if s.selection.max_per_source:
+        say("", f"at most {s.selection.max_per_source} topics from one source")
+    unused = [
+        f"{key} = {getattr(s.reddit, key)!r}"
+        for key in ("main_subreddit", "trending_subreddit", "trending_listing")
+        if s.sources and getattr(s.reddit, key) != getattr(type(s.reddit), key)
+    ]
+    if unused:
+        say("note", f"[reddit] {', '.join(unused)} not read: [[sources]] replaces the pair")
+
+
+def _probe_sources(config: Config) -> bool:
+    """`--probe`: every source fetched once, at once, a line each; False if one fails."""
+    import asyncio
+
+    from digestbot.app.sources import open_sources
+    from digestbot.core.collect import probe_all
+
+    answers = asyncio.run(probe_all(open_sources(config)))
+    for fetched, seconds in answers:
+        name, count = fetched.source.name, len(fetched.posts)
+        if fetched.error:
+            say("probe", f"{name}: failed: {fetched.error}", colour="red")
+        else:
+            posts = f"{count} post{'s' if count != 1 else ''}" if count else "but 0 posts"
+            say("probe", f"{name}: answered, {posts} in {_figure(seconds)} s")
+    return not any(fetched.error for fetched, _ in answers)
 
 
 def _say_trust(s: Settings) -> None:

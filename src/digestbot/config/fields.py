@@ -6,8 +6,9 @@ under one. A section validates everything it is given and reports every problem 
 once, each with its dotted name, so one run of `config check` shows them all.
 
 A section's annotations are evaluated (the modules declaring sections do not postpone
-them): a field's type is `str`, `int`, `float`, `bool`, `list[str]`, a Section, or
-`int | str` for a setting that is a number or a word (`concurrency = "auto"`).
+them): a field's type is `str`, `int`, `float`, `bool`, `list[str]`, a Section, a list
+of a Section (TOML's `[[tables]]`), or `int | str` for a setting that is a number or a
+word (`concurrency = "auto"`).
 Paths are text, so that reading the settings needs no pathlib.
 """
 
@@ -141,7 +142,29 @@ class Section:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
     return value.as_dict() if isinstance(value, Section) else value
+
+
+def _is_section(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Section)
+
+
+def _tables(kind: type[Section], value: Any, name: str) -> list[Section]:
+    """A list of tables, each a `kind`; a problem names the table as `name #n`
+    (counted from 1, as a person counts the file's [[name]] tables)."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise Problems([(name, f"must be a list of tables: [[{name}]] in TOML")])
+    tables, problems = [], []
+    for number, table in enumerate(value, 1):
+        try:
+            tables.append(kind(**table))
+        except Problems as nested:
+            problems += [(_join(f"{name} #{number}", key), why) for key, why in nested.problems]
+    if problems:
+        raise Problems(problems)
+    return tables
 
 
 _TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
@@ -149,13 +172,15 @@ _TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "tru
 
 def _convert(kind: Any, value: Any, name: str) -> Any:
     """`value` as `kind`, or Problems naming what was expected."""
-    if isinstance(kind, type) and issubclass(kind, Section):
+    if _is_section(kind):
         if not isinstance(value, dict):
             raise Problems([(name, "must be a table of settings")])
         try:
             return kind(**value)
         except Problems as nested:
             raise Problems([(_join(name, key), why) for key, why in nested.problems]) from None
+    if isinstance(kind, GenericAlias) and _is_section(kind.__args__[0]):  # [[tables]]
+        return _tables(kind.__args__[0], value, name)
     if isinstance(kind, GenericAlias):  # list[str]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise Problems([(name, f'must be a list of text, like ["a", "b"] (got {value!r})')])

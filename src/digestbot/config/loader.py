@@ -164,10 +164,11 @@ def _apply_overrides(
         section, _, key = variable[len(PREFIX) :].lower().partition("__")
         kind = Settings.kind_of(section)
         if not key:
-            if kind is str:
-                values[section] = text  # a top-level setting such as DIGESTBOT_PROMPTS_DIR
+            if kind is not None and not hasattr(kind, "kind_of"):
+                # a top-level setting: DIGESTBOT_PROMPTS_DIR, DIGESTBOT_SOURCES (JSON)
+                values[section] = Settings.from_env(section, text)
             continue  # DIGESTBOT_CONFIG, and the secrets under their DIGESTBOT_ names
-        if kind is None or kind is str or kind.kind_of(key) is None:
+        if not hasattr(kind, "kind_of") or kind.kind_of(key) is None:
             problems.append((variable, "names no setting (DIGESTBOT_<SECTION>__<KEY>)"))
             continue
         table = values.setdefault(section, {})
@@ -179,7 +180,10 @@ def _apply_overrides(
 def _explain(problems: list[tuple[str, str]], path: str | None) -> str:
     where = f" in {path}" if path else ""
     if len(problems) == 1:
-        name, why = problems[0]
-        return f"invalid setting{where}: {name}: {why}"
-    listed = "; ".join(f"{name}: {why}" for name, why in problems)
+        return f"invalid setting{where}: {_named(*problems[0])}"
+    listed = "; ".join(_named(name, why) for name, why in problems)
     return f"{len(problems)} invalid settings{where}: {listed}"
+
+
+def _named(name: str, why: str) -> str:
+    return f"{name}: {why}" if name else why  # a rule across sections names its own

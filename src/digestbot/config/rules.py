@@ -146,3 +146,17 @@ def post_filename(pattern: str) -> str | None:
 
 def not_blank(text: str) -> str | None:
     return None if text.strip() else "must not be empty"
+
+
+def subreddit(text: str) -> str | None:
+    """A subreddit's name, or several joined with "+" (a multireddit)."""
+    if all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}", part) for part in text.split("+")):
+        return None
+    return f"{text!r} is not a subreddit's name (like MachineLearning, without r/)"
+
+
+def arxiv_category(text: str) -> str | None:
+    """An arXiv category, like cs.LG, stat.ML or hep-th."""
+    if re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?", text):
+        return None
+    return f"{text!r} is not an arXiv category (like cs.LG or stat.ML)"

@@ -7,6 +7,7 @@ defaults (a test keeps them in step). The defaults match the blog this project c
 # The annotations below are the fields' types, read when each class is made.
 from digestbot.config import rules
 from digestbot.config.fields import Section, field
+from digestbot.config.sources import USER_AGENT, SourceSettings, list_problems
 
 DEFAULT_COVER = (
     "https://user-images.githubusercontent.com/35503959/"
@@ -25,11 +26,11 @@ class StorageSettings(Section):
 
 
 class RedditSettings(Section):
-    main_subreddit: str = field("MachineLearning", check=rules.not_blank)
-    trending_subreddit: str = field("machinelearningnews", check=rules.not_blank)
+    main_subreddit: str = field("MachineLearning", check=rules.subreddit)
+    trending_subreddit: str = field("machinelearningnews", check=rules.subreddit)
     trending_listing: str = field("hot", choices=("hot", "top", "new", "rising"))
     fetch_limit: int = field(25, ge=1, le=100)
-    user_agent: str = field("python:digestbot:0.2 (a daily digest bot)", check=rules.not_blank)
+    user_agent: str = field(USER_AGENT, check=rules.not_blank)
     oauth_url: str = field("https://oauth.reddit.com", check=rules.web_url)
     reddit_url: str = field("https://www.reddit.com", check=rules.web_url)
     timeout_seconds: float = field(20.0, gt=0, le=600)
@@ -42,6 +43,7 @@ class SelectionSettings(Section):
     trending_lookback_days: int = field(7, ge=0, le=3650)
     max_age_hours: float = field(48.0, gt=0, le=24 * 365)
     min_score: int = 0
+    max_per_source: int = field(0, ge=0, le=25)  # topics from one source at most; 0: any
 
     def problems(self) -> list[str]:
         if self.trending_min > self.trending_max:
@@ -167,6 +169,8 @@ class Settings(Section):
     prompts_dir: str = ""  # a folder whose prompt files replace the shipped ones
     storage: StorageSettings = StorageSettings()
     reddit: RedditSettings = RedditSettings()
+    # [[sources]] tables; none: the pair [reddit] names
+    sources: list[SourceSettings] = field([])
     selection: SelectionSettings = SelectionSettings()
     articles: ArticlesSettings = ArticlesSettings()
     stories: StoriesSettings = StoriesSettings()
@@ -178,3 +182,6 @@ class Settings(Section):
     delivery: DeliverySettings = DeliverySettings()
     schedule: ScheduleSettings = ScheduleSettings()
     commands: CommandSettings = CommandSettings()
+
+    def problems(self) -> list[str]:
+        return list_problems(self.sources)

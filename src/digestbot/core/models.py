@@ -16,7 +16,7 @@ class SourcePost:
     """One post as a source delivered it. `title` is raw, untrusted text."""
 
     id: str
-    source: str  # e.g. "reddit:MachineLearning"
+    source: str  # the source's name as readers see it: "r/MachineLearning", "Hacker News"
     title: str
     url: str  # the discussion's permalink, where a reader follows the topic
     created_utc: datetime
@@ -28,6 +28,14 @@ class SourcePost:
     stickied: bool = False
     nsfw: bool = False
     removed: bool = False
+
+    @property
+    def source_name(self) -> str:
+        """The source as readers see it; posts stored before sources had names said
+        "reddit:<subreddit>", and an imported post has none ("")."""
+        if self.source.startswith("reddit:"):
+            return "r/" + self.source.removeprefix("reddit:")
+        return "" if self.source == "imported" else self.source
 
 
 @dataclass(frozen=True, slots=True)

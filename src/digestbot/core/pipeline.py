@@ -213,7 +213,13 @@ class Pipeline:
                 "before, stickied, NSFW, removed or too old): no digest today"
             )
         trending = select_trending(
-            collection.trending, topics, covered, rules, self._stories, similar
+            collection.trending,
+            topics,
+            covered,
+            rules,
+            self._stories,
+            similar,
+            now=collection.collected_at,
         )
         notes, problems = list(collection.notes), list(collection.problems)
         if self._embeddings is not None and self._embeddings.note:

@@ -14,8 +14,9 @@ from digestbot.core.stories import Similar, StoryArchive
 
 
 class Source(Protocol):
-    async def fetch(self, community: str, listing: str) -> list[SourcePost]:
-        """One listing ("top" of the day, "hot", ...) of a community. Raises SourceError."""
+    async def fetch(self) -> list[SourcePost]:
+        """The source's posts as it ranks them now, each naming the source. Raises
+        SourceError once its own retries are spent."""
         ...
 
 

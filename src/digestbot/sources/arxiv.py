@@ -28,7 +28,7 @@ _ERRORS = "arxiv.org/api/errors"
 
 @dataclass(frozen=True, slots=True)
 class ArxivOptions:
-    name: str  # the source's name, in its posts' `source` ("arxiv:<name>") and messages
+    name: str  # the source's name: its posts' `source`, and in messages
     category: str  # e.g. "cs.LG"
     fetch_limit: int
     user_agent: str
@@ -70,7 +70,7 @@ def posts_from_arxiv(document: bytes, name: str) -> list[SourcePost]:
         posts.append(
             SourcePost(
                 id=f"arxiv:{paper}",
-                source=f"arxiv:{name}",
+                source=name,
                 title=text_of(entry.get("title_detail") or {}),
                 url=f"https://arxiv.org/abs/{paper}",
                 body=text_of(entry.get("summary_detail") or {}),

@@ -39,6 +39,9 @@ _REFUSALS = {
 
 @dataclass(frozen=True, slots=True)
 class FeedOptions:
+    name: str  # the source's name: its posts' `source`
+    subreddit: str
+    listing: str  # "top" (of the day), "hot", "new" or "rising"
     base_url: str  # https://www.reddit.com
     user_agent: str
     timeout_seconds: float
@@ -60,7 +63,7 @@ def _body_and_link(entry: Any) -> tuple[str, str]:
     return plain_text(raw), link
 
 
-def posts_from_feed(document: bytes, subreddit: str) -> list[SourcePost]:
+def posts_from_feed(document: bytes, subreddit: str, source: str) -> list[SourcePost]:
     parsed = parse_feed(document, f"the feed of r/{subreddit}")
     posts = []
     for entry in parsed.entries:
@@ -69,7 +72,7 @@ def posts_from_feed(document: bytes, subreddit: str) -> list[SourcePost]:
         posts.append(
             SourcePost(
                 id=entry_id.removeprefix("t3_") or str(entry.get("link", "")),
-                source=f"reddit:{subreddit}",
+                source=source,
                 title=str(entry.get("title", "")),
                 url=str(entry.get("link", "")),
                 body=body,
@@ -84,10 +87,10 @@ class FeedSource:
     def __init__(self, options: FeedOptions) -> None:
         self._options = options
 
-    async def fetch(self, community: str, listing: str) -> list[SourcePost]:
+    async def fetch(self) -> list[SourcePost]:
         o = self._options
-        query = "?t=day" if listing == "top" else ""
-        url = f"{o.base_url.rstrip('/')}/r/{community}/{listing}/.rss{query}"
-        what = f"the feed of r/{community}"
+        query = "?t=day" if o.listing == "top" else ""
+        url = f"{o.base_url.rstrip('/')}/r/{o.subreddit}/{o.listing}/.rss{query}"
+        what = f"the feed of r/{o.subreddit}"
         document = await fetch_bytes(url, what, o.user_agent, o.timeout_seconds, _REFUSALS)
-        return posts_from_feed(document, community)
+        return posts_from_feed(document, o.subreddit, o.name)

@@ -31,6 +31,7 @@ from digestbot.sources.retry import with_retries
 
 log = logging.getLogger(__name__)
 
+API_URL = "https://hacker-news.firebaseio.com/v0"
 AT_ONCE = 10  # item requests in flight at the same time
 DISCUSSION = "https://news.ycombinator.com/item?id={}"
 _PARAGRAPH = re.compile(r"<p>", re.IGNORECASE)
@@ -99,8 +100,8 @@ def story_post(item: Any, story_id: int, source: str) -> SourcePost | None:
 class HackerNewsSource:
     def __init__(self, options: HackerNewsOptions) -> None:
         self._options = options
-        self._source = f"hackernews:{options.name}"
-        self._what = f"Hacker News ({options.name})"
+        name = options.name
+        self._what = name if "Hacker News" in name else f"Hacker News ({name})"
 
     async def fetch(self) -> list[SourcePost]:
         """The listing's stories in its order, best first."""
@@ -137,7 +138,7 @@ class HackerNewsSource:
                 item = await with_retries(
                     lambda: self._get(session, f"{base}/item/{story_id}.json", label), label
                 )
-            return story_post(item, story_id, self._source)
+            return story_post(item, story_id, self._options.name)
         except SourceError as exc:
             log.warning("%s: skipped %s", self._what, exc)
             return exc

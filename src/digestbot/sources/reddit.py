@@ -40,6 +40,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class RedditOptions:
+    name: str  # the source's name: its posts' `source`
+    subreddit: str
+    listing: str  # "top" (of the day), "hot", "new" or "rising"
     client_id: str
     client_secret: str
     user_agent: str
@@ -49,7 +52,7 @@ class RedditOptions:
     timeout_seconds: float
 
 
-def post_from_reddit(data: dict[str, Any], subreddit: str) -> SourcePost:
+def post_from_reddit(data: dict[str, Any], source: str) -> SourcePost:
     """A listing item's fields (raw_json=1: titles arrive unescaped) as a SourcePost.
 
     A crosspost carries no text or link of its own: it takes its parent's."""
@@ -61,7 +64,7 @@ def post_from_reddit(data: dict[str, Any], subreddit: str) -> SourcePost:
     body = origin.get("selftext") or ""
     return SourcePost(
         id=str(data["id"]),
-        source=f"reddit:{subreddit}",
+        source=source,
         title=str(data.get("title") or ""),
         url=url,
         link=_outbound(origin),
@@ -154,8 +157,9 @@ class RedditSource:
     def __init__(self, options: RedditOptions) -> None:
         self._options = options
 
-    def _listing(self, subreddit: str, listing: str) -> list[SourcePost]:
+    def _listing(self) -> list[SourcePost]:
         o = self._options
+        subreddit, listing = o.subreddit, o.listing
         with requests.Session() as http:
             try:
                 reddit = praw.Reddit(
@@ -175,7 +179,7 @@ class RedditSource:
                     else getattr(sub, listing)(limit=o.fetch_limit)
                 )
                 # vars() reads the listing's own fields; attribute access could fetch each post.
-                return [post_from_reddit(vars(item), subreddit) for item in items]
+                return [post_from_reddit(vars(item), o.name) for item in items]
             except prawcore.exceptions.OAuthException as exc:
                 raise SourceError(
                     f"Reddit refused the client credentials reading r/{subreddit}: {exc}"
@@ -205,9 +209,9 @@ class RedditSource:
                     f"Reddit failed for r/{subreddit}: its answer is not a listing"
                 ) from exc
 
-    async def fetch(self, community: str, listing: str) -> list[SourcePost]:
-        seconds = self._options.timeout_seconds
+    async def fetch(self) -> list[SourcePost]:
+        o = self._options
         return await with_retries(
-            lambda: _in_thread(lambda: self._listing(community, listing), seconds),
-            f"Reddit failed for r/{community}",
+            lambda: _in_thread(self._listing, o.timeout_seconds),
+            f"Reddit failed for r/{o.subreddit}",
         )

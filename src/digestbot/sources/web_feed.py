@@ -24,7 +24,7 @@ _REFUSALS = {
 
 @dataclass(frozen=True, slots=True)
 class WebFeedOptions:
-    name: str  # the source's name, in its posts' `source` ("feed:<name>") and messages
+    name: str  # the source's name: its posts' `source`, and in messages
     url: str
     fetch_limit: int
     user_agent: str
@@ -53,8 +53,8 @@ def posts_from_web_feed(document: bytes, name: str, limit: int, url: str = "") -
             link = ""  # feedparser's guess from a urn id: no web page
         posts.append(
             SourcePost(
-                id=f"feed:{name}:{key}",
-                source=f"feed:{name}",
+                id=f"feed:{_global(key, url)}",
+                source=name,
                 title=text_of(entry.get("title_detail") or {}),
                 url=link,
                 body=_body(entry),
@@ -62,6 +62,16 @@ def posts_from_web_feed(document: bytes, name: str, limit: int, url: str = "") -
             )
         )
     return posts[:limit]
+
+
+def _global(key: str, feed_url: str) -> str:
+    """An entry's key as an id of its own anywhere: an address or a tag or urn id is one
+    already (the same article in two feeds is one post); a feed's own numbering ("42") is
+    made one by the feed's address. Not by the source's name: renaming a source must not
+    bring back what was covered."""
+    if "://" in key or key.startswith(("urn:", "tag:")):
+        return key
+    return f"{feed_url}#{key}"
 
 
 class WebFeedSource:
