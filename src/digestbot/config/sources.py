@@ -49,10 +49,10 @@ class SourceSettings(Section):
             return [f"kind is required: one of {', '.join(KINDS)}"]
         found = []
         if (needed := _NEEDS.get(self.kind)) and not getattr(self, needed):
-            found.append(f"a {self.kind} source needs {needed}")
+            found.append(f"{_a(self.kind)} source needs {needed}")
         for setting, kinds in _FOR_KINDS.items():
             if getattr(self, setting) and self.kind not in kinds:
-                found.append(f"{setting} is not read by a {self.kind} source")
+                found.append(f"{setting} is not read by {_a(self.kind)} source")
         allowed = LISTINGS.get(self.kind, ())
         if self.listing and allowed and self.listing not in allowed:
             found.append(f"listing must be one of {', '.join(allowed)} (got {self.listing!r})")
@@ -87,6 +87,10 @@ class SourceSettings(Section):
         if self.listing:
             return self.listing
         return "top" if self.kind == "hackernews" or self.role == "topics" else "hot"
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def list_problems(sources: list[SourceSettings]) -> list[str]:
