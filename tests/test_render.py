@@ -87,21 +87,30 @@ URL = st.one_of(
 )
 
 
+# A source's name comes from the user's settings or a feed: any text, of any length.
+SOURCE = st.one_of(st.sampled_from(["reddit:x", "r/x", "Hacker News", "imported"]), TEXT)
+
+
 @st.composite
 def digests(draw) -> Digest:
+    def post(i: int) -> SourcePost:
+        return SourcePost(
+            id=f"p{i}",
+            source=draw(SOURCE),
+            title=draw(TEXT),
+            url=draw(URL),
+            created_utc=MOMENT,
+            body=draw(TEXT),
+            link=draw(st.one_of(st.just(""), URL)),
+        )
+
     def topic(i: int) -> Topic:
         status = draw(st.sampled_from(list(AnalysisStatus)))
         return Topic(
-            post=SourcePost(
-                id=f"p{i}",
-                source="reddit:x",
-                title=draw(TEXT),
-                url=draw(URL),
-                created_utc=MOMENT,
-                body=draw(TEXT),
-            ),
+            post=post(i),
             title=one_line(draw(TEXT)) or "untitled",
             analysis=Analysis(status, draw(TEXT), draw(TEXT)),
+            also=tuple(post(1000 * i + n) for n in range(draw(st.integers(0, 4)))),
         )
 
     return Digest(

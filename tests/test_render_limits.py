@@ -7,6 +7,7 @@ unless a test says otherwise, so lengths can be counted by hand.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from digestbot.chat.slack import render as slack_render
 from digestbot.core.models import (
     Analysis,
     AnalysisStatus,
+    Coverage,
     Digest,
     DigestMode,
     Prediction,
@@ -75,16 +77,17 @@ def content_lines(messages: list[discord_render.DiscordMessage]) -> list[str]:
 def test_discord_headline_fills_2000_characters_and_splits_between_lines_past_them(
     extra: int,
 ) -> None:
-    # 32 + 9 * (1 + 203) = 1868; the tenth line "10. " + 127 ends at 2000 exactly.
-    titles = [words(200, f"t{i}") for i in range(1, 10)] + [words(127 + extra, "t10")]
+    # Each line ends with its source's name, " · r/x": 32 + 9 * (1 + 203 + 6) = 1922;
+    # the tenth line "10. " + 67 + 6 ends at 2000 exactly.
+    titles = [words(200, f"t{i}") for i in range(1, 10)] + [words(67 + extra, "t10")]
     messages = discord_render.render_headline(
         digest([topic(i, t) for i, t in enumerate(titles, 1)])
     )
     check_discord(messages)
-    expected = [HEADING, *(f"{i}. {t}" for i, t in enumerate(titles, 1))]
+    expected = [HEADING, *(f"{i}. {t} · r/x" for i, t in enumerate(titles, 1))]
     assert content_lines(messages) == expected  # nothing lost or cut, in order
     if extra:
-        assert [len(m.content or "") for m in messages] == [1868, 4 + 128]
+        assert [len(m.content or "") for m in messages] == [1922, 4 + 68 + 6]
     else:
         assert [len(m.content or "") for m in messages] == [2000]
 
@@ -296,19 +299,55 @@ def test_discord_largest_digest_stays_within_every_limit_and_loses_no_topic() ->
     )
 
 
+def test_a_300_character_source_name_is_cut_to_60_and_every_limit_holds() -> None:
+    # A user's settings can name a source at any length; every post of every story here
+    # has one, with links at the longest kept, on the busiest day.
+    url = "https://e.example/" + "a" * 494  # 512: the longest link that stays a link
+    others = tuple(
+        SourcePost(f"o{n}", words(300, f"o{n}"), words(200, "ot"), url, MOMENT) for n in range(4)
+    )
+    name = words(300, "src")
+    topics = [
+        Topic(
+            SourcePost(f"p{i}", name, words(200, f"t{i}"), url, MOMENT, link=url),
+            words(200, f"t{i}"),
+            Analysis(OK, words(5000, "b"), words(5000, "r")),
+            also=others,
+            update_of=Coverage(date(2026, 11, 1), "t", url),
+        )
+        for i in range(1, 26)
+    ]
+    for mode in DigestMode:
+        d = replace(digest(topics), mode=mode)
+        discord, slack = discord_render.render_discord(d), slack_render.render_slack(d)
+        check_discord(discord)
+        check_slack(slack)
+        shown = name[: name.rindex(" ", 0, 60)] + "…"  # cut between words
+        headline = [line for line in content_lines(discord) if line[:1].isdigit()]
+        assert len(headline) == 25 and all(f" · {shown} · " in line for line in headline)
+        # The other sources are named as room allows: on Slack's 3,000, one of them.
+        slack_lines = sections(slack_render.render_headline(d))
+        slack_lines = [line for text in slack_lines for line in text.split("\n")]
+        assert [line.count("also on ") for line in slack_lines] == [1] * 25
+        described = [e["description"] for m in discord for e in m.embeds][:25]
+        assert all(f"**Sources:** [{shown}](<{url}>)" in text for text in described)
+        assert all(name not in text for m in slack for text in map(str, m.blocks))
+
+
 # Slack --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("extra", [0, 1])
 def test_slack_headline_section_fills_3000_and_splits_between_lines_past_it(extra: int) -> None:
-    # 9 * 203 + 5 * 204 + 13 newlines = 2860; "\n15. " + 135 ends at 3000 exactly.
-    titles = [words(200, f"t{i}") for i in range(1, 15)] + [words(135 + extra, "t15")]
+    # Each line ends with its source's name, " · r/x": 9 * 209 + 5 * 210 + 13 newlines
+    # = 2944; "\n15. " + 45 + 6 ends at 3000 exactly.
+    titles = [words(200, f"t{i}") for i in range(1, 15)] + [words(45 + extra, "t15")]
     messages = slack_render.render_headline(digest([topic(i, t) for i, t in enumerate(titles, 1)]))
     check_slack(messages)
     texts = sections(messages)
-    expected = [f"{i}. {t}" for i, t in enumerate(titles, 1)]
+    expected = [f"{i}. {t} · r/x" for i, t in enumerate(titles, 1)]
     assert [line for s in texts for line in s.split("\n")] == expected
-    assert [len(s) for s in texts] == ([2860, 4 + 136] if extra else [3000])
+    assert [len(s) for s in texts] == ([2944, 4 + 46 + 6] if extra else [3000])
 
 
 def test_slack_headline_splits_long_trending_and_prediction_lines_between_items() -> None:

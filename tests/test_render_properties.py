@@ -60,6 +60,7 @@ TEXT = st.one_of(
     st.builds(lambda piece, n, sep: sep.join([piece] * n), PIECE, st.integers(1, 1500),
               st.sampled_from(["", " "])),
 )  # fmt: skip
+SOURCE = st.one_of(st.sampled_from(["reddit:x", "Hacker News", "imported"]), TEXT)  # any name
 URL = st.one_of(
     st.just("https://www.reddit.com/r/MachineLearning/comments/abc/title/"),
     st.integers(0, 3000).map(lambda n: "https://e.example/" + "a" * n),  # any length
@@ -71,8 +72,8 @@ URL = st.one_of(
 @st.composite
 def digests(draw: st.DrawFn) -> Digest:
     def post(i: int) -> SourcePost:
-        link = draw(st.one_of(st.just(""), URL))
-        return SourcePost(f"p{i}", "reddit:x", draw(TEXT), draw(URL), MOMENT, draw(TEXT), link)
+        link, source = draw(st.one_of(st.just(""), URL)), draw(SOURCE)
+        return SourcePost(f"p{i}", source, draw(TEXT), draw(URL), MOMENT, draw(TEXT), link)
 
     def topic(i: int) -> Topic:
         status = draw(st.sampled_from(AnalysisStatus))
@@ -104,11 +105,11 @@ def digests(draw: st.DrawFn) -> Digest:
 
 
 def busiest(text: str) -> Digest:
-    """The most of everything, every text `text` and every link long."""
+    """The most of everything, every text `text` (sources' names too) and every link long."""
     long_url = "https://e.example/" + "a" * 494  # 512: the longest link that stays a link
 
-    def post(i: int) -> SourcePost:
-        return SourcePost(f"p{i}", "reddit:x", text, long_url, MOMENT, text, long_url)
+    def post(i: int, source: str = text) -> SourcePost:
+        return SourcePost(f"p{i}", source, text, long_url, MOMENT, text, long_url)
 
     status = [AnalysisStatus.FAILED, AnalysisStatus.OK, AnalysisStatus.OK]
     topics = tuple(
@@ -117,7 +118,7 @@ def busiest(text: str) -> Digest:
             text,
             Analysis(status[i % 3], text, text, quotes=(text, text, text), verified=False),
             Article(long_url, text, text, text),
-            tuple(post(1000 + 10 * i + n) for n in range(4)),
+            tuple(post(1000 + 10 * i + n, f"{n} {text}") for n in range(4)),  # other sources
             Coverage(date(2026, 11, 1), text, long_url),
         )
         for i in range(25)

@@ -70,7 +70,7 @@ def test_the_blog_keeps_its_format_unless_quotes_and_sources_are_asked_for() -> 
     assert "Unverified" not in plain
     shown = render_hugo(digest(topic()), style(show_quotes=True, link_sources=True))
     assert "   - *From the source:* “we release the weights today”" in shown
-    assert f"[discussion](<{DISCUSSION}>)" in shown and f"(<{ARTICLE}>)" in shown
+    assert f"[r/MachineLearning](<{DISCUSSION}>)" in shown and f"(<{ARTICLE}>)" in shown
 
 
 def test_an_unverified_analysis_is_labelled_and_an_imported_one_is_not() -> None:

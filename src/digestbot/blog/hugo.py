@@ -45,7 +45,7 @@ class HugoStyle:
     cover_alt: str
     cover_hidden: bool
     notice: str
-    link_sources: bool = False  # link each topic's discussion and article
+    link_sources: bool = False  # name and link each topic's source, article, other posts
     show_quotes: bool = False  # show each topic's quotes from its source
 
     @classmethod

@@ -5,13 +5,16 @@ and that a day was quiet. Each platform brings its own markup."""
 from __future__ import annotations
 
 from digestbot.core.excerpt import domain
-from digestbot.core.lines import Markup, list_lines
-from digestbot.core.models import AnalysisStatus, Digest, Topic
+from digestbot.core.lines import SEPARATOR, Markup, list_lines
+from digestbot.core.models import AnalysisStatus, Digest, SourcePost, Topic
 from digestbot.core.stories import strip_flair
+from digestbot.core.text import one_line, shorten
 
 UNVERIFIED = "Unverified: the quotes this analysis rests on were not found in its source."
 UNREAD = "The linked page could not be read; this rests on the post alone."
 MAX_ALSO = 3  # other posts of a story named with it
+SOURCE_NAME_MAX = 60  # a source's name as shown: the user's settings may make it any length
+SHOWN_NAME_MAX = 2 * SOURCE_NAME_MAX  # the name once the platform has escaped it
 
 
 def quiet_day(digest: Digest) -> str:
@@ -31,14 +34,35 @@ def unread(topic: Topic) -> bool:
     return bool(topic.article and topic.article.error and not topic.article.text)
 
 
+def source_name(post: SourcePost) -> str:
+    """The name of the source a post came from, bounded, as plain words; "" if unknown."""
+    return shorten(one_line(post.source_name), SOURCE_NAME_MAX)
+
+
+def other_sources(topic: Topic) -> list[tuple[str, str]]:
+    """(name, url) of each other source the topic's story was posted on that day, first
+    post of each, among the MAX_ALSO other posts named with it."""
+    seen = {source_name(topic.post), ""}
+    found = []
+    for post in topic.also[:MAX_ALSO]:
+        if (name := source_name(post)) not in seen:
+            seen.add(name)
+            found.append((name, post.url or post.link))
+    return found
+
+
 def source_links(topic: Topic) -> list[tuple[str, str]]:
-    """(label, url) of where a topic comes from: its discussion, its article, and the
-    other posts of its story that day; plain words, to be escaped by the platform."""
-    links = [("discussion", topic.post.url)] if topic.post.url else []
+    """(label, url) of where a topic comes from: its discussion (named by its source), its
+    article, and the other posts of its story that day (with their source, if another);
+    plain words, to be escaped by the platform."""
+    own = source_name(topic.post)
+    links = [(own or "discussion", topic.post.url)] if topic.post.url else []
     if topic.post.link:
         links.append((f"article ({domain(topic.post.link) or 'link'})", topic.post.link))
     for post in topic.also[:MAX_ALSO]:
-        links.append((f"also: {strip_flair(post.title)}", post.url or post.link))
+        name = source_name(post)
+        where = f" on {name}" if name and name != own else ""
+        links.append((f"also{where}: {strip_flair(post.title)}", post.url or post.link))
     return links
 
 
@@ -58,15 +82,15 @@ def topic_notes(
 ) -> tuple[list[str], list[str]]:
     """What a topic shows in chat besides its title and analysis, each line bounded:
     before the analysis, what it continues; after it, its quotes, how sure it is, and its
-    links beyond the title's (which links the discussion)."""
+    links, the first naming the source whose discussion the title links."""
     before = [markup.italic(update)] if (update := update_line(topic, markup)) else []
     after = [markup.quote(f"“{q}”", quote_max) for q in topic.analysis.quotes[:2]]
     if is_unverified(topic):
         after.append(markup.italic(markup.text(UNVERIFIED, 200)))
     if unread(topic):
         after.append(markup.italic(markup.text(UNREAD, 200)))
-    if topic.post.link or topic.also:
-        after.append(sources_line(topic, markup, sources_max))
+    if sources := sources_line(topic, markup, sources_max):
+        after.append(sources)
     return before, after
 
 
@@ -81,7 +105,8 @@ def update_line(topic: Topic, markup: Markup) -> str:
 
 def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
     """The blog post's link and a quiet day's word; the topics, numbered and linked to
-    their discussions and articles, updates marked; trending titles linked and
+    their discussions, named by their sources (the story's other sources linked as room
+    allows), their articles linked, updates marked; trending titles linked and
     predictions listed, each broken between items into more lines where one would pass
     `limit` (every item is far shorter than any platform's limit)."""
     lines = []
@@ -90,12 +115,7 @@ def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
     if quiet := quiet_day(digest):
         lines.append(markup.text(quiet, 100))
     for number, topic in enumerate(digest.topics, 1):
-        line = f"{number}. {markup.link(topic.title, topic.post.url, 200)}"
-        if topic.post.link:
-            line += f" · {markup.link('article', topic.post.link, 20)}"
-        if update := update_line(topic, markup):
-            line += f" · {update}"
-        lines.append(line)
+        lines.append(_headline(number, topic, markup, limit))
     if digest.trending:
         titles = [markup.link(t.title, t.url, 150) for t in digest.trending]
         lines += list_lines(markup.bold("Trending:"), titles, limit)
@@ -106,3 +126,23 @@ def headline_lines(digest: Digest, markup: Markup, limit: int) -> list[str]:
         ]
         lines += list_lines(markup.bold("Predictions:"), predictions, limit)
     return lines
+
+
+def _headline(number: int, topic: Topic, markup: Markup, limit: int) -> str:
+    """ "1. <title> · r/MachineLearning · article · also on <Hacker News> · Update, …": the
+    title links the discussion, so its source's name is plain; the other sources are
+    linked while the line stays within `limit`."""
+    parts = [f"{number}. {markup.link(topic.title, topic.post.url, 200)}"]
+    if name := source_name(topic.post):
+        parts.append(markup.text(name, SHOWN_NAME_MAX))
+    if topic.post.link:
+        parts.append(markup.link("article", topic.post.link, 20))
+    update = update_line(topic, markup)
+    room = limit - len(SEPARATOR.join(parts)) - (len(SEPARATOR + update) if update else 0)
+    also = ""
+    for other, url in other_sources(topic):
+        item = markup.link(other, url, SHOWN_NAME_MAX)
+        candidate = f"{also}, {item}" if also else f"also on {item}"
+        if len(SEPARATOR + candidate) <= room:
+            also = candidate
+    return SEPARATOR.join([*parts, *([also] if also else []), *([update] if update else [])])

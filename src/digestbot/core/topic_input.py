@@ -27,7 +27,10 @@ class TopicInput:
 
 
 def community(post: SourcePost) -> str:
-    return one_line(post.source.partition(":")[2] or post.source)
+    """Where a post was posted, for the prompt: a subreddit's bare name ("MachineLearning",
+    as posts stored as "reddit:MachineLearning" always gave), else its source's name
+    ("Hacker News", "arXiv cs.LG", a feed's); an imported post says "imported"."""
+    return one_line(post.source_name.removeprefix("r/") or post.source)
 
 
 def earlier_note(topic: Topic) -> str:
