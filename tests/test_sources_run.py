@@ -206,11 +206,10 @@ def test_config_check_lists_every_source_and_probe_says_each_state(
     lines = {
         name: line
         for line in probed.output.splitlines()
-        if line.startswith("probe")
         for name in ("Hacker News (best)", "Lab notes", "Dead feed")
         if f" {name}: " in line
     }
-    assert len(lines) == 3
+    assert len(lines) == 3  # one line for each source, listing and state together
     assert "failed" in lines["Dead feed"] and "404" in lines["Dead feed"]
     for name in ("Hacker News (best)", "Lab notes"):
         assert not any(word in lines[name].lower() for word in ("fail", "error", "refused"))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from digestbot.cli.parser import Commands
     from digestbot.config.loader import Config
     from digestbot.config.settings import Settings
+    from digestbot.core.collect import Fetched
     from digestbot.llm.probe import Probe
     from digestbot.llm.server_facts import ServerFacts
 
@@ -45,7 +46,8 @@ def check_command(args: argparse.Namespace) -> int:
     s, mode = config.settings, modes(config)
     say("config file", config.path or "none: built-in defaults")
     say("env file", ".env" if os.path.isfile(".env") else "none (secrets from the environment)")
-    _say_sources(config, mode.source, mode.uses_reddit_api)
+    answers = _probe_sources(config) if args.probe else None
+    _say_sources(config, mode.source, mode.uses_reddit_api, answers)
     say("LLM", mode.llm)
     if mode.uses_llm:
         say("", f"endpoint from {config.llm_base_url_origin}; {s.llm.structured_output} output")
@@ -73,17 +75,33 @@ def check_command(args: argparse.Namespace) -> int:
         say("broken", problem, colour="red")
     say("mode", f"generate makes a {'full' if mode.uses_llm else 'headline'} digest")
     answered = _probe(config, mode.uses_llm) if args.probe else True
-    fetched = _probe_sources(config) if args.probe else True
+    fetched = not any(f.error for f, _ in answers or ())
     return EXIT_FAILED if problems or not (answered and fetched) else EXIT_OK
 
 
-def _say_sources(config: Config, summary: str, reddit_api: bool) -> None:
-    """How many sources, then each: its name, where it reads, its role and weight."""
+def _say_sources(
+    config: Config,
+    summary: str,
+    reddit_api: bool,
+    answers: list[tuple[Fetched, float]] | None,
+) -> None:
+    """How many sources, then a line for each: its name, where it reads, its role and
+    weight, and with `--probe` what it answered (failure words on failing lines only)."""
     s = config.settings
     say("sources", summary)
-    for source in sources_in_force(s):
+    for number, source in enumerate(sources_in_force(s)):
         weight = f", weight {source.weight:g}" if source.weight != 1 else ""
-        say("source", f"{source.shown_name}: {source.where(reddit_api)}; {source.role}{weight}")
+        line = f"{source.shown_name}: {source.where(reddit_api)}; {source.role}{weight}"
+        if answers is None:
+            say("source", line)
+            continue
+        fetched, seconds = answers[number]
+        if fetched.error:
+            say("source", f"{line}; failed: {fetched.error}", colour="red")
+        else:
+            count = len(fetched.posts)
+            posts = f"{count} post{'s' if count != 1 else ''}" if count else "but 0 posts"
+            say("source", f"{line}; answered, {posts} in {_figure(seconds)} s")
     if s.selection.max_per_source:
         say("", f"at most {s.selection.max_per_source} topics from one source")
     unused = [
@@ -95,22 +113,14 @@ def _say_sources(config: Config, summary: str, reddit_api: bool) -> None:
         say("note", f"[reddit] {', '.join(unused)} not read: [[sources]] replaces the pair")
 
 
-def _probe_sources(config: Config) -> bool:
-    """`--probe`: every source fetched once, at once, a line each; False if one fails."""
+def _probe_sources(config: Config) -> list[tuple[Fetched, float]]:
+    """`--probe`: every source fetched once, at once, with the seconds each took."""
     import asyncio
 
     from digestbot.app.sources import open_sources
     from digestbot.core.collect import probe_all
 
-    answers = asyncio.run(probe_all(open_sources(config)))
-    for fetched, seconds in answers:
-        name, count = fetched.source.name, len(fetched.posts)
-        if fetched.error:
-            say("probe", f"{name}: failed: {fetched.error}", colour="red")
-        else:
-            posts = f"{count} post{'s' if count != 1 else ''}" if count else "but 0 posts"
-            say("probe", f"{name}: answered, {posts} in {_figure(seconds)} s")
-    return not any(fetched.error for fetched, _ in answers)
+    return asyncio.run(probe_all(open_sources(config)))
 
 
 def _say_trust(s: Settings) -> None:
