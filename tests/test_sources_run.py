@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from digestbot.app.digests import App
+from digestbot.chat.discord.render import render_headline
 from tests.conftest import ConfigFactory, run_cli
+from tests.fakes.article_server import LEAD, FakeArticles
 from tests.fakes.day_feeds import DayFeeds, Item
 from tests.fakes.hackernews import FakeHackerNews, story
 from tests.fakes.openai import FakeOpenAI
@@ -19,6 +21,8 @@ from tests.fakes.reddit import FakeReddit
 from tests.fakes.server import Fault
 
 SHARED_LINK = "https://lab.example.org/papers/sparse-experts"
+# The posts link pages on the web, which no test reaches: reading them is for other tests.
+OFFLINE = {"enabled": False}
 
 
 @pytest.fixture
@@ -65,7 +69,7 @@ def test_ten_sources_are_fetched_at_once_and_saved_with_their_names(
     ]
     sources.append({"kind": "feed", "name": names[9], "url": feeds.url_of(names[9])})
     sources[-1]["role"] = "trending"
-    config = make_config(llm_key=False, sources=sources)
+    config = make_config(llm_key=False, sources=sources, articles=OFFLINE)
     saved = tmp_path / "day.json"
 
     result = run(config.path, "collect", "--save", str(saved))
@@ -94,6 +98,7 @@ def test_a_failing_source_is_left_out_named_and_the_digest_made_from_the_rest(
     feeds.fail("/feeds/garbage", Fault(200, b"<html><body>Sign in</body></html>"))
     hn.fail("/v0/topstories", *[Fault(503, b"down")] * 3)  # past its three tries
     config = make_config(
+        articles=OFFLINE,
         sources=[
             {"kind": "reddit", "subreddit": "MachineLearning", "api_url": reddit.url},
             {"kind": "hackernews", "api_url": f"{hn.url}/v0"},
@@ -121,6 +126,7 @@ def test_when_every_topics_source_fails_the_day_fails_naming_each(
 ) -> None:
     hn.fail("/v0/topstories", *[Fault(500)] * 3)
     config = make_config(
+        articles=OFFLINE,
         llm_key=False,
         sources=[
             {"kind": "hackernews", "api_url": f"{hn.url}/v0"},
@@ -143,6 +149,7 @@ async def test_the_same_link_from_two_sources_is_one_topic_naming_both(
     feeds.feeds["lab"] = [Item("Sparse experts at a tenth of the cost", SHARED_LINK, 2)]
     feeds.feeds["other"] = feed_items("other", 2)
     config = make_config(
+        articles=OFFLINE,
         llm_key=False,
         sources=[
             {"kind": "hackernews", "api_url": f"{hn.url}/v0"},
@@ -165,6 +172,7 @@ async def test_topics_come_only_from_topics_sources(
 ) -> None:
     feeds.feeds["news"] = feed_items("news", 4)
     config = make_config(
+        articles=OFFLINE,
         llm_key=False,
         sources=[
             {"kind": "feed", "name": "News", "url": feeds.url_of("news"), "role": "trending"},
@@ -186,6 +194,7 @@ def test_config_check_lists_every_source_and_probe_says_each_state(
 ) -> None:
     feeds.feeds["lab"] = feed_items("lab")
     config = make_config(
+        articles=OFFLINE,
         llm_key=False,
         sources=[
             {"kind": "hackernews", "api_url": f"{hn.url}/v0", "listing": "best"},
@@ -215,3 +224,22 @@ def test_config_check_lists_every_source_and_probe_says_each_state(
         assert not any(word in lines[name].lower() for word in ("fail", "error", "refused"))
         assert "answered" in lines[name]
     assert "2 posts" in lines["Hacker News (best)"] and "3 posts" in lines["Lab notes"]
+
+
+async def test_a_feed_entrys_page_is_read_and_linked_once(
+    make_config: ConfigFactory, feeds: DayFeeds
+) -> None:
+    with FakeArticles() as pages:
+        page = f"{pages.url}/news/release"
+        feeds.feeds["lab"] = [Item("Open weights for the lab's newest model", page, 1, "Short.")]
+        config = make_config(
+            llm_key=False,
+            sources=[{"kind": "feed", "name": "Lab", "url": feeds.url_of("lab")}],
+            articles={"allow_private_hosts": True},
+        )
+        digest = (await App(config).generate(dry_run=True)).digest
+
+    (topic,) = digest.topics
+    assert topic.article is not None and LEAD in topic.article.text  # more than "Short."
+    headline = "\n".join(m.content or "" for m in render_headline(digest))
+    assert headline.count(page) == 1 and "article" not in headline  # the title's link is it

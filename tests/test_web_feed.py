@@ -50,7 +50,7 @@ async def test_an_rss2_feeds_items_are_posts_in_feed_order(feeds: FakeFeeds) -> 
     # The full content, not the teaser; tags out, entities unescaped, one line.
     assert first.body == "Sparse attention skips most pairs & keeps the rest. Costs fall — a lot."
     assert first.created_utc == datetime(2026, 11, 28, 9, 30, tzinfo=UTC)  # from +0100
-    assert (first.link, first.score) == ("", 0)
+    assert (first.link, first.score) == (first.url, 0)  # its page is read for its text
     # No guid: known by its link; a description's escaped HTML is read as HTML.
     assert second.id == "feed:https://blog.example.org/2026/11/evaluation/"
     assert second.title == "Q & A: our evaluation setup"

@@ -39,6 +39,12 @@ def source_name(post: SourcePost) -> str:
     return shorten(one_line(post.source_name), SOURCE_NAME_MAX)
 
 
+def article_link(topic: Topic) -> str:
+    """The page the topic's post points to, "" for none or for the post's own page (a
+    feed's entry points to the page it is)."""
+    return topic.post.link if topic.post.link != topic.post.url else ""
+
+
 def other_sources(topic: Topic) -> list[tuple[str, str]]:
     """(name, url) of each other source the topic's story was posted on that day, first
     post of each, among the MAX_ALSO other posts named with it."""
@@ -57,8 +63,8 @@ def source_links(topic: Topic) -> list[tuple[str, str]]:
     plain words, to be escaped by the platform."""
     own = source_name(topic.post)
     links = [(own or "discussion", topic.post.url)] if topic.post.url else []
-    if topic.post.link:
-        links.append((f"article ({domain(topic.post.link) or 'link'})", topic.post.link))
+    if article := article_link(topic):
+        links.append((f"article ({domain(article) or 'link'})", article))
     for post in topic.also[:MAX_ALSO]:
         name = source_name(post)
         where = f" on {name}" if name and name != own else ""
@@ -135,8 +141,8 @@ def _headline(number: int, topic: Topic, markup: Markup, limit: int) -> str:
     parts = [f"{number}. {markup.link(topic.title, topic.post.url, 200)}"]
     if name := source_name(topic.post):
         parts.append(markup.text(name, SHOWN_NAME_MAX))
-    if topic.post.link:
-        parts.append(markup.link("article", topic.post.link, 20))
+    if article := article_link(topic):
+        parts.append(markup.link("article", article, 20))
     update = update_line(topic, markup)
     room = limit - len(SEPARATOR.join(parts)) - (len(SEPARATOR + update) if update else 0)
     also = ""

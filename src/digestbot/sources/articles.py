@@ -68,11 +68,11 @@ class _Failed(Exception):
 
 
 def article_address(post: SourcePost) -> str:
-    """Where to read the article `post` links to; "" when it links to none: no link, a
-    link to its own discussion, or to Reddit (a discussion, an image, a video, a
-    gallery). An arXiv PDF is read as its abstract page."""
+    """Where to read the article `post` links to; "" when it links to none: no link, or
+    a link to Reddit (a discussion, an image, a video, a gallery). A feed's entry links
+    its own page: that page is its article. An arXiv PDF is read as its abstract page."""
     link = post.link.strip()
-    if not link or link == post.url:
+    if not link:
         return ""
     try:
         url = URL(link)

@@ -1,7 +1,8 @@
 """Any RSS 2.0, RSS 1.0 (RDF) or Atom feed: a blog, a project's GitHub releases, a journal.
 
-An entry becomes a post that links the entry's own page (`url`, where a reader goes) and
-carries its content, or else its summary, as plain text. Feeds carry no score: the
+An entry becomes a post that links the entry's own page (`url`, where a reader goes; and
+`link`, so that the page is read like any link post's: a feed may carry only a summary)
+and carries its content, or else its summary, as plain text. Feeds carry no score: the
 feed's own order (newest first, as feeds are written) is kept.
 """
 
@@ -57,6 +58,7 @@ def posts_from_web_feed(document: bytes, name: str, limit: int, url: str = "") -
                 source=name,
                 title=text_of(entry.get("title_detail") or {}),
                 url=link,
+                link=link,  # the page is also what it points to: its text is read
                 body=_body(entry),
                 created_utc=entry_time(entry),
             )
