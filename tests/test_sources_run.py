@@ -76,6 +76,7 @@ def test_ten_sources_are_fetched_at_once_and_saved_with_their_names(
 
     assert result.exit_code == 0, result.output
     assert feeds.peak == 10
+    assert "source       feed0: 3 posts" in result.output
     document = json.loads(saved.read_text())
     assert {p["source"] for p in document["main"]} == set(names[:9])
     assert {p["source"] for p in document["trending"]} == {names[9]}

@@ -200,6 +200,10 @@ def collect_command(args: argparse.Namespace) -> int:
             handle.write(replay.dumps(collection))
     except OSError as exc:
         raise DigestbotError(f"cannot write {args.save_to}: {exc.strerror}") from None
+    from collections import Counter
+
+    for name, count in Counter(p.source for p in (*collection.main, *collection.trending)).items():
+        warn("source", f"{name}: {count} post{'s' if count != 1 else ''}")
     for note in collection.notes:
         warn("note", note)
     for problem in collection.problems:
