@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digestbot.config import rules
+from digestbot.config.channels import ChannelSettings
 from digestbot.config.loader import SECRETS, Secrets, load
 from digestbot.config.settings import Settings
 from digestbot.config.sources import SourceSettings
@@ -39,9 +40,18 @@ def flatten(document: dict) -> dict:
 def test_the_example_toml_lists_every_setting_with_its_default() -> None:
     example = tomllib.loads((ROOT / "digestbot.example.toml").read_text())
     listed = flatten(example)
-    assert set(listed) | {"prompts_dir", "sources"} == setting_names()
+    assert set(listed) | {"prompts_dir", "sources", "channels"} == setting_names()
     defaults = flatten(Settings().as_dict())
     assert listed == {key: defaults[key] for key in listed}
+
+
+def test_the_example_toml_documents_every_channel_setting_and_its_example_loads() -> None:
+    text = (ROOT / "digestbot.example.toml").read_text()
+    block = text[text.index('# [channels."') : text.index("\n[feedback]")]
+    uncommented = "\n".join(line.removeprefix("# ") for line in block.splitlines())
+    (channel,) = Settings(**tomllib.loads(uncommented)).channels.values()
+    assert set(channel.as_dict()) == set(ChannelSettings._fields)
+    assert channel.language == "German" and channel.focus == ["robotics", "vision"]
 
 
 def test_the_example_toml_documents_every_source_setting_and_its_examples_load() -> None:
@@ -49,9 +59,10 @@ def test_the_example_toml_documents_every_source_setting_and_its_examples_load()
     for key in SourceSettings._fields:
         assert f"#   {key} " in text, key
     # Uncommented, the example tables are valid settings.
+    block = text[text.index("# [[sources]]") : text.index("\n[selection]")]
     tables = "\n".join(
         line.removeprefix("# ")
-        for line in text.splitlines()
+        for line in block.splitlines()
         if line.startswith("# [[sources]]")
         or (line.startswith("# ") and "=" in line and not line.startswith("#  "))
     )

@@ -7,8 +7,9 @@ once, each with its dotted name, so one run of `config check` shows them all.
 
 A section's annotations are evaluated (the modules declaring sections do not postpone
 them): a field's type is `str`, `int`, `float`, `bool`, `list[str]`, a Section, a list
-of a Section (TOML's `[[tables]]`), or `int | str` for a setting that is a number or a
-word (`concurrency = "auto"`).
+of a Section (TOML's `[[tables]]`), a dict of a Section (TOML's `[name."key"]`), or a
+union such as `int | str` for a setting that is a number or a word
+(`concurrency = "auto"`).
 Paths are text, so that reading the settings needs no pathlib.
 """
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 class Rule:
     """A field's default and its constraints."""
 
-    __slots__ = ("check", "choices", "default", "ge", "gt", "le")
+    __slots__ = ("check", "choices", "default", "ge", "gt", "le", "words")
 
     def __init__(
         self,
@@ -38,13 +39,15 @@ class Rule:
         le: float | None = None,
         choices: tuple[str, ...] = (),
         check: Check | None = None,
+        words: bool = False,
     ) -> None:
         self.default, self.ge, self.gt, self.le = default, ge, gt, le
         self.choices, self.check = choices, check
+        self.words = words  # a list of text that may also be written as "a, b, c"
 
 
 def field(default: Any, **rules: Any) -> Any:
-    """A field with constraints: `ge`, `gt`, `le`, `choices`, `check`."""
+    """A field with constraints: `ge`, `gt`, `le`, `choices`, `check`, `words`."""
     return Rule(default, **rules)
 
 
@@ -78,7 +81,10 @@ class Section:
             if name not in values:
                 continue
             try:
-                value = _convert(kind, values[name], name)
+                given = values[name]
+                if rule.words and isinstance(given, str):
+                    given = [word.strip() for word in given.split(",") if word.strip()]
+                value = _convert(kind, given, name)
             except Problems as nested:
                 problems += nested.problems
                 continue
@@ -94,6 +100,11 @@ class Section:
     def problems(self) -> list[str]:
         """Rules that involve several fields; override where a section has some."""
         return []
+
+    @classmethod
+    def key_problem(cls, key: str) -> str | None:
+        """What is wrong with `key` naming a table of this section, as in [name."key"]."""
+        return None
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"settings are read-only ({type(self).__name__}.{name})")
@@ -129,8 +140,8 @@ class Section:
                 return (float if kind is float else int)(text.strip())
             except ValueError:
                 return text
-        if isinstance(kind, GenericAlias):  # list[str]: a JSON array, or words and commas
-            if text.lstrip().startswith("["):
+        if isinstance(kind, GenericAlias):  # a list: a JSON array, or words and commas
+            if text.lstrip().startswith(("[", "{")):  # {...}: a table of tables, as JSON
                 import json
 
                 try:
@@ -144,6 +155,8 @@ class Section:
 def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
     return value.as_dict() if isinstance(value, Section) else value
 
 
@@ -179,8 +192,10 @@ def _convert(kind: Any, value: Any, name: str) -> Any:
             return kind(**value)
         except Problems as nested:
             raise Problems([(_join(name, key), why) for key, why in nested.problems]) from None
-    if isinstance(kind, GenericAlias) and _is_section(kind.__args__[0]):  # [[tables]]
-        return _tables(kind.__args__[0], value, name)
+    if isinstance(kind, GenericAlias) and _is_section(kind.__args__[-1]):
+        if kind.__origin__ is dict:  # [name."key"] tables
+            return _keyed_tables(kind.__args__[-1], value, name)
+        return _tables(kind.__args__[0], value, name)  # [[name]] tables
     if isinstance(kind, GenericAlias):  # list[str]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise Problems([(name, f'must be a list of text, like ["a", "b"] (got {value!r})')])
@@ -189,11 +204,34 @@ def _convert(kind: Any, value: Any, name: str) -> Any:
         return float(value)
     if isinstance(kind, UnionType):  # a word or a number, like concurrency = "auto" or 4
         if type(value) not in kind.__args__:
-            raise Problems([(name, f"must be a word or a number (got {value!r})")])
+            kinds = " or ".join(_TYPE_NAMES[k] for k in kind.__args__)
+            if kind == int | str:
+                kinds = "a word or a number"
+            raise Problems([(name, f"must be {kinds} (got {value!r})")])
         return value
     if type(value) is not kind:
         raise Problems([(name, f"must be {_TYPE_NAMES[kind]} (got {value!r})")])
     return value
+
+
+def _keyed_tables(kind: type[Section], value: Any, name: str) -> dict[str, Section]:
+    """Tables named by their keys (TOML's [name."key"]), each a `kind`; a problem names
+    the table as `name."key"`. The section's `key_problem(key)` checks the keys."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise Problems([(name, f'must be tables of settings: [{name}."<key>"] in TOML')])
+    tables, problems = {}, []
+    for key, table in value.items():
+        where = f'{name}."{key}"'
+        if problem := kind.key_problem(key):
+            problems.append((where, problem))
+            continue
+        try:
+            tables[key] = kind(**table)
+        except Problems as nested:
+            problems += [(_join(where, k), why) for k, why in nested.problems]
+    if problems:
+        raise Problems(problems)
+    return tables
 
 
 def _violation(rule: Rule, value: Any) -> str | None:

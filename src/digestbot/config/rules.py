@@ -160,3 +160,27 @@ def arxiv_category(text: str) -> str | None:
     if re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?", text):
         return None
     return f"{text!r} is not an arXiv category (like cs.LG or stat.ML)"
+
+
+def language(text: str) -> str | None:
+    """A language's name as a person writes it ("German", "Brazilian Portuguese",
+    "Français"): it goes into the analysis prompt, so nothing but words."""
+    if len(text) <= 40 and re.fullmatch(r"[^\W\d_]+(?:[ \-'][^\W\d_]+)*", text):
+        return None
+    return f"{text!r} is not a language's name (like German or Brazilian Portuguese)"
+
+
+def unset_or_bool(value: object) -> str | None:
+    """true, false, or "" for not set (the platform's own setting)."""
+    return None if isinstance(value, bool) or value == "" else "must be true or false"
+
+
+def channel_id(text: str) -> str | None:
+    """A Discord channel's id or a Slack channel's id."""
+    if re.fullmatch(_SNOWFLAKE, text) or re.fullmatch(_SLACK_CHANNEL, text):
+        return None
+    return "is not a Discord channel id (17 to 20 digits) or a Slack one (like C0123456789)"
+
+
+def not_empty_list(values: list[str]) -> str | None:
+    return None if any(v.strip() for v in values) else "must list at least one"

@@ -6,6 +6,7 @@ defaults (a test keeps them in step). The defaults match the blog this project c
 
 # The annotations below are the fields' types, read when each class is made.
 from digestbot.config import rules
+from digestbot.config.channels import ChannelSettings
 from digestbot.config.fields import Section, field
 from digestbot.config.sources import USER_AGENT, SourceSettings, list_problems
 
@@ -44,6 +45,7 @@ class SelectionSettings(Section):
     max_age_hours: float = field(48.0, gt=0, le=24 * 365)
     min_score: int = 0
     max_per_source: int = field(0, ge=0, le=25)  # topics from one source at most; 0: any
+    learn_from_feedback: bool = False  # past 👍/👎 weigh the ranking of sources and subjects
 
     def problems(self) -> list[str]:
         if self.trending_min > self.trending_max:
@@ -95,6 +97,10 @@ class LLMSettings(Section):
     source_budget_tokens: int = field(2000, ge=50, le=100_000)
     price_input_per_mtok: float = field(0.15, ge=0)
     price_output_per_mtok: float = field(0.60, ge=0)
+    # What the LLM may cost, in USD, by the prices above; 0: no cap. A run that would
+    # pass a cap makes a labelled headline edition and tells the admins.
+    daily_budget_usd: float = field(0.0, ge=0)
+    monthly_budget_usd: float = field(0.0, ge=0)
 
 
 class PredictionSettings(Section):
@@ -144,6 +150,22 @@ class SlackSettings(Section):
     api_base_url: str = field("https://slack.com/api/", check=rules.web_url)
 
 
+class FeedbackSettings(Section):
+    """Reactions to a topic's message that count as votes (Discord's emoji, Slack's
+    names; a Slack skin tone counts as its emoji)."""
+
+    up: list[str] = field(["👍", "+1", "thumbsup"], check=rules.not_empty_list)
+    down: list[str] = field(["👎", "-1", "thumbsdown"], check=rules.not_empty_list)
+
+
+class ApprovalSettings(Section):
+    """A draft to the admin channels first, published when an admin approves it."""
+
+    enabled: bool = False
+    deadline: int = field(0, ge=0, le=7 * 24 * 60)  # minutes after the draft; 0: none
+    on_deadline: str = field("publish", choices=("publish", "skip"))
+
+
 class DeliverySettings(Section):
     concurrency: int = field(8, ge=1, le=100)
     pace_seconds: float = field(1.0, ge=0, le=60)
@@ -179,6 +201,10 @@ class Settings(Section):
     blog: BlogSettings = BlogSettings()
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
+    # [channels."<channel id>"] tables: a channel's own edition
+    channels: dict[str, ChannelSettings] = field({})
+    feedback: FeedbackSettings = FeedbackSettings()
+    approval: ApprovalSettings = ApprovalSettings()
     delivery: DeliverySettings = DeliverySettings()
     schedule: ScheduleSettings = ScheduleSettings()
     commands: CommandSettings = CommandSettings()

@@ -274,6 +274,64 @@ def _search_substrings(db: Tables) -> None:
     )
 
 
+def _team(db: Tables) -> None:
+    # Which topic a delivered message shows (its post's id; "" for the headline, the
+    # trending titles, the predictions), so that a reaction to it names one topic.
+    db["deliveries"].add_column("topic", str, not_null_default="")
+    # Reactions that are votes: a row per person, message and emoji, gone when the
+    # reaction is removed. `value` is 1 (up) or -1 (down); the topic is the post's id.
+    db["votes"].create(
+        {
+            "platform": str,
+            "channel": str,
+            "message_id": str,
+            "user": str,
+            "emoji": str,
+            "value": int,
+            "day": str,
+            "post_id": str,
+            "voted_at": str,
+        },
+        pk=("platform", "channel", "message_id", "user", "emoji"),
+    )
+    db["votes"].create_index(["day"])
+    db["votes"].create_index(["post_id"])
+    # Channel profiles set by admins in chat: the fields set (JSON), over the file's.
+    db["channel_profiles"].create(
+        {
+            "platform": str,
+            "channel": str,
+            "settings": str,
+            "updated_by": str,
+            "updated_at": str,
+        },
+        pk=("platform", "channel"),
+    )
+    # A day's digest awaiting an admin's approval, and the decision.
+    db["approvals"].create(
+        {
+            "day": str,
+            "state": str,  # pending, approved, skipped
+            "drafted_at": str,
+            "decided_by": str,  # the admin, or "deadline"
+            "decided_at": str,
+        },
+        pk="day",
+    )
+    # The drafts posted to admin channels, edited to show the decision.
+    db["drafts"].create(
+        {
+            "day": str,
+            "platform": str,
+            "channel": str,
+            "message_id": str,
+            "key": str,
+            "state": str,  # sending, sent
+        },
+        pk=("day", "platform", "channel"),
+    )
+
+
 STEPS = (
     ("0001_history", _history),
     ("0002_deliveries", _deliveries),
@@ -285,6 +343,7 @@ STEPS = (
     ("0008_endpoints", _endpoints),
     ("0009_trust", _trust),
     ("0010_search_substrings", _search_substrings),
+    ("0011_team", _team),
 )
 
 
