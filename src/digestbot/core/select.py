@@ -36,6 +36,7 @@ class SelectionRules:
     min_score: int = 0
     max_per_source: int = 0  # topics from one source at most; 0: no cap
     weights: Mapping[str, float] = field(default_factory=dict)  # by source name; else 1
+    learn_from_feedback: bool = False  # past votes weigh sources and subjects
 
 
 @dataclass(slots=True)
