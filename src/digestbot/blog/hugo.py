@@ -182,8 +182,11 @@ def render_hugo(digest: Digest, style: HugoStyle) -> str:
     """The whole post. Deterministic: the same digest always gives the same bytes."""
     parts = [render_front_matter(digest, style), f"> {one_line(style.notice)}"]
     if digest.mode is DigestMode.HEADLINES:
+        reason = escape_markdown(
+            one_line(digest.headline_reason) or "no language model was configured for this run"
+        )
         parts.append(
-            "\n> *Headline edition:* no language model was configured for this run, so each"
+            f"\n> *Headline edition:* {reason}, so each"
             " topic carries an excerpt of its source instead of an analysis."
         )
     if quiet := quiet_day(digest):

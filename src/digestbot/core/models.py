@@ -151,7 +151,7 @@ class Usage:
 
 class DigestMode(StrEnum):
     FULL = "full"
-    HEADLINES = "headlines"  # no LLM configured: titles, links and excerpts only
+    HEADLINES = "headlines"  # no LLM (or none within budget): titles, links and excerpts
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +168,8 @@ class Digest:
     problems: tuple[str, ...] = ()  # what went wrong making it, each with what to do
     wanted_topics: int = 0  # how many topics the settings asked for (0: not known)
     url: str = ""  # the blog post's address, where blog.site_url is set
+    # Why a headline edition has no analysis, in words for readers ("" : no LLM configured)
+    headline_reason: str = ""
 
     @property
     def short_by(self) -> int:

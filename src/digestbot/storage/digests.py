@@ -51,8 +51,8 @@ class Digests:
             self._db.execute(
                 """insert into digests (day, run_id, generated_at, model, mode, notes, problems,
                        imported, prompt_tokens, completion_tokens, cost_usd, llm_calls, cache_hits,
-                       wanted_topics)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       wanted_topics, headline_reason)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    on conflict (day) do update set run_id = excluded.run_id,
                        generated_at = excluded.generated_at, model = excluded.model,
                        mode = excluded.mode, notes = excluded.notes,
@@ -61,7 +61,8 @@ class Digests:
                        completion_tokens = excluded.completion_tokens,
                        cost_usd = excluded.cost_usd, llm_calls = excluded.llm_calls,
                        cache_hits = excluded.cache_hits,
-                       wanted_topics = excluded.wanted_topics""",
+                       wanted_topics = excluded.wanted_topics,
+                       headline_reason = excluded.headline_reason""",
                 [
                     day,
                     run_id,
@@ -77,6 +78,7 @@ class Digests:
                     usage.calls,
                     usage.cache_hits,
                     digest.wanted_topics,
+                    digest.headline_reason,
                 ],
             )
             self._db.executemany(
@@ -142,6 +144,7 @@ class Digests:
             notes=tuple(json.loads(row["notes"] or "[]")),
             problems=tuple(json.loads(row["problems"] or "[]")),
             wanted_topics=row["wanted_topics"] or 0,
+            headline_reason=row["headline_reason"] or "",
         )
 
     def _posts(self, ids: list[str]) -> list[dict[str, Any]]:

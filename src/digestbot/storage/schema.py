@@ -278,6 +278,8 @@ def _team(db: Tables) -> None:
     # Which topic a delivered message shows (its post's id; "" for the headline, the
     # trending titles, the predictions), so that a reaction to it names one topic.
     db["deliveries"].add_column("topic", str, not_null_default="")
+    # Why a headline edition has no analysis ("": no LLM was configured).
+    db["digests"].add_column("headline_reason", str, not_null_default="")
     # Reactions that are votes: a row per person, message and emoji, gone when the
     # reaction is removed. `value` is 1 (up) or -1 (down); the topic is the post's id.
     db["votes"].create(

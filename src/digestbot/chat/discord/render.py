@@ -95,7 +95,8 @@ MARKUP = _DiscordMarkup()
 
 def heading(digest: Digest) -> str:
     headlines_only = digest.mode is DigestMode.HEADLINES
-    edition = " (headline edition: no LLM configured)" if headlines_only else ""
+    reason = escape(digest.headline_reason or "no LLM configured", 120)
+    edition = f" (headline edition: {reason})" if headlines_only else ""
     return f"**{digest.heading}**{edition}"
 
 

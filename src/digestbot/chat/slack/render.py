@@ -138,7 +138,7 @@ def render_headline(digest: Digest) -> list[SlackMessage]:
     }
     lines = headline_lines(digest, MARKUP, SECTION_MAX)
     context = (
-        "Headline edition: no LLM configured"
+        f"Headline edition: {escape(digest.headline_reason or 'no LLM configured', 120)}"
         if digest.mode is DigestMode.HEADLINES
         else f"Analysed by {escape(digest.model, 100)}"
     )
