@@ -75,6 +75,13 @@ def _field_stems() -> frozenset[str]:
     return frozenset(map(_stem, _FIELD))
 
 
+def word_stems(text: str) -> tuple[str, ...]:
+    """The stems of all a text's words but filler, field words included: what a reader's
+    subject ("language models", "robotics") is matched on."""
+    text = unicodedata.normalize("NFKC", strip_flair(text)).casefold()
+    return tuple(_stem(w) for w in _WORD.findall(_POSSESSIVE.sub("", text)) if w not in _FILLER)
+
+
 @lru_cache(maxsize=4096)
 def content_words(text: str) -> tuple[str, ...]:
     """The stems of the words of a title or text that tell its story, in order."""

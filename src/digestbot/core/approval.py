@@ -1,0 +1,208 @@
+"""Draft, then publish: with `[approval] enabled`, a day's digest goes to the admin
+channels as a draft with Approve and Skip, and reaches the channels only once approved.
+
+An admin's press (or the deadline) decides once; the drafts are then edited to say who
+decided and when. Approve publishes the digest everywhere it goes (the blog and every
+chat channel, through the ledger as any publishing); Skip publishes it nowhere. Anyone
+else who presses is told, privately, that the decision is the admins'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from digestbot.core.errors import DeliveryError
+from digestbot.core.models import Digest
+from digestbot.core.notify import AdminChannel
+from digestbot.core.ports import Published
+
+log = logging.getLogger("digestbot")
+
+PENDING, APPROVED, SKIPPED = "pending", "approved", "skipped"
+DEADLINE = "deadline"  # who decided, when no admin did in time
+NOT_ADMIN = "Only the digest's admins can approve or skip it."
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    state: str  # PENDING, APPROVED or SKIPPED
+    by: str = ""  # the admin's id, or DEADLINE
+    at: str = ""  # when, ISO 8601 UTC
+
+
+class ApprovalRecord(Protocol):
+    day: str
+    state: str
+    drafted_at: str
+    decided_by: str
+    decided_at: str
+
+
+class DraftRecord(Protocol):
+    platform: str
+    channel: str
+    message_id: str
+    key: str
+    state: str
+
+
+class ApprovalLog(Protocol):
+    """What approval keeps in the history (storage/approvals.py)."""
+
+    def get(self, day: date) -> ApprovalRecord | None: ...
+
+    def request(self, day: date, now: datetime) -> ApprovalRecord: ...
+
+    def decide(self, day: date, state: str, by: str, now: datetime) -> bool: ...
+
+    def pending(self) -> Sequence[ApprovalRecord]: ...
+
+    def draft(self, day: date, platform: str, channel: str) -> DraftRecord | None: ...
+
+    def draft_sending(self, day: date, platform: str, channel: str, key: str) -> None: ...
+
+    def draft_sent(self, day: date, platform: str, channel: str, message_id: str) -> None: ...
+
+
+# A platform's draft message: the digest's headline with the decision, or the buttons.
+DraftRenderer = Callable[[Digest, Decision], Any]
+
+
+def decision_of(record: ApprovalRecord | None) -> Decision | None:
+    if record is None:
+        return None
+    return Decision(record.state, record.decided_by, record.decided_at)
+
+
+def decision_line(decision: Decision) -> str:
+    """The words a decided draft shows: "Approved by <@id> at 2026-11-30 05:42 UTC"."""
+    if decision.state == PENDING:
+        return "Draft: approve to publish it to every channel, or skip it."
+    verb = "Approved" if decision.state == APPROVED else "Skipped"
+    when = decision.at.replace("T", " ")[:16] + " UTC" if decision.at else ""
+    who = "the deadline" if decision.by == DEADLINE else f"<@{decision.by}>"
+    return f"{verb} by {who}" + (f" at {when}" if when else "")
+
+
+class Approver:
+    def __init__(
+        self,
+        log_: ApprovalLog,
+        admin_channels: Sequence[AdminChannel],
+        renderers: Mapping[str, DraftRenderer],
+        publish: Callable[[Digest], Awaitable[tuple[Published, ...]]],
+        load: Callable[[date], Digest | None],
+        *,
+        deadline_minutes: int = 0,
+        on_deadline: str = "publish",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._log = log_
+        self._admin_channels = tuple(a for a in admin_channels if a.platform in renderers)
+        self._renderers = renderers
+        self._publish = publish
+        self._load = load
+        self._deadline = timedelta(minutes=deadline_minutes) if deadline_minutes else None
+        self._on_deadline = on_deadline
+        self._clock = clock
+
+    def state(self, day: date) -> str:
+        """PENDING, APPROVED, SKIPPED, or "" for a day never drafted."""
+        record = self._log.get(day)
+        return record.state if record else ""
+
+    async def request(self, digest: Digest) -> Published:
+        """Put the digest up for approval: its drafts in every admin channel, each once."""
+        record = self._log.request(digest.day, self._clock())
+        decision = decision_of(record) or Decision(PENDING)
+        problems = await self._show(digest, decision)
+        posted = len(self._admin_channels) - len(problems)
+        summary = (
+            f"approval: {decision_line(decision)}"
+            if decision.state != PENDING
+            else f"approval: a draft in {posted} admin channel{'s' if posted != 1 else ''}"
+        )
+        return Published(summary, tuple(problems), delivered=posted > 0, retry=bool(problems))
+
+    async def decide(self, day: date, approve: bool, user: str, is_admin: bool) -> str:
+        """An admin's press: the decision, the drafts edited, and on approval the digest
+        published. Returns what to tell the one who pressed."""
+        if not is_admin:
+            return NOT_ADMIN
+        return await self._decide(day, APPROVED if approve else SKIPPED, user)
+
+    async def expire(self) -> list[date]:
+        """Decide, as `on_deadline` says, every pending approval past its deadline."""
+        if self._deadline is None:
+            return []
+        now, decided = self._clock(), []
+        for record in self._log.pending():
+            drafted = datetime.fromisoformat(record.drafted_at)
+            if drafted + self._deadline <= now:
+                day = date.fromisoformat(record.day)
+                state = APPROVED if self._on_deadline == "publish" else SKIPPED
+                await self._decide(day, state, DEADLINE)
+                decided.append(day)
+        return decided
+
+    def next_deadline(self) -> datetime | None:
+        """When the earliest pending approval runs out, if there is a deadline."""
+        if self._deadline is None:
+            return None
+        times = [datetime.fromisoformat(r.drafted_at) for r in self._log.pending()]
+        return min(times) + self._deadline if times else None
+
+    async def _decide(self, day: date, state: str, by: str) -> str:
+        digest = self._load(day)
+        if digest is None:
+            return f"There is no digest of {day} any more."
+        if not self._log.decide(day, state, by, self._clock()):
+            decided = decision_of(self._log.get(day))
+            if decided is None or decided.state == PENDING:
+                return f"The digest of {day} was never put up for approval."
+            return f"Already decided: {decision_line(decided)}."
+        decision = decision_of(self._log.get(day)) or Decision(state, by)
+        log.info("digest %s %s by %s", day, state, by)
+        await self._show(digest, decision)
+        if state == SKIPPED:
+            return f"Skipped: the digest of {day} goes to no channel."
+        published = await self._publish(digest)
+        problems = [p for result in published for p in result.problems]
+        done = "; ".join(result.summary for result in published) or "nowhere to publish"
+        return f"Approved: {done}" + (f" ({len(problems)} problems)" if problems else "")
+
+    async def _show(self, digest: Digest, decision: Decision) -> list[str]:
+        """Each admin channel's draft says `decision`: posted once, edited after."""
+        problems = []
+        for admin in self._admin_channels:
+            try:
+                await self._show_in(admin, digest, decision)
+            except DeliveryError as exc:
+                log.error("approval draft in the %s admin channel: %s", admin.platform, exc)
+                problems.append(f"the approval draft in the {admin.platform} admin channel: {exc}")
+        return problems
+
+    async def _show_in(self, admin: AdminChannel, digest: Digest, decision: Decision) -> None:
+        day, name = digest.day, admin.platform
+        message = self._renderers[name](digest, decision)
+        draft = self._log.draft(day, name, admin.channel)
+        async with admin.open_platform() as platform:
+            sent = draft and draft.state == "sent" and draft.message_id
+            if sent and await platform.edit(admin.channel, draft.message_id, message, None):
+                return  # a draft deleted meanwhile is posted again
+            key = hashlib.sha256(f"draft|{day}|{name}|{admin.channel}".encode()).hexdigest()
+            if draft and draft.state == "sending":
+                since = self._clock() - timedelta(days=1)
+                found = await platform.find_sent(admin.channel, draft.key, since, None)
+                if found:
+                    self._log.draft_sent(day, name, admin.channel, found)
+                    await platform.edit(admin.channel, found, message, None)
+                    return
+            self._log.draft_sending(day, name, admin.channel, key[:25])
+            sent = await platform.send(admin.channel, message, key=key[:25], thread=None)
+            self._log.draft_sent(day, name, admin.channel, sent)
