@@ -170,6 +170,12 @@ class Digest:
     url: str = ""  # the blog post's address, where blog.site_url is set
     # Why a headline edition has no analysis, in words for readers ("" : no LLM configured)
     headline_reason: str = ""
+    # Channels' own editions, by "<platform>:<channel>": a channel not named gets this one
+    editions: tuple[tuple[str, Digest], ...] = ()
+
+    def edition_for(self, platform: str, channel: str) -> Digest:
+        """What `channel` receives: its own edition, or this digest."""
+        return dict(self.editions).get(f"{platform}:{channel}", self)
 
     @property
     def short_by(self) -> int:
@@ -212,6 +218,7 @@ class Want(StrEnum):
     STATUS = "status"
     SEARCH = "search"
     PREDICTIONS = "predictions"
+    SETTINGS = "settings"  # the channel's edition: shown, or changed by an admin
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +235,11 @@ class DigestRequest:
     query: str = ""  # what to search for
     page: int = 1
     newest: bool = False  # search results newest first, not best first
+    platform: str = ""  # "discord" or "slack": where it was asked
+    channel: str = ""  # the channel it was typed in
+    # /digest settings: fields to set, as typed (text, or typed by Discord's options) ...
+    changes: tuple[tuple[str, str | int | bool], ...] = ()
+    clear: tuple[str, ...] = ()  # ... and fields to clear (back to the file's, or default)
 
 
 @dataclass(frozen=True, slots=True)

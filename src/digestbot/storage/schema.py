@@ -320,6 +320,10 @@ def _team(db: Tables) -> None:
         },
         pk="day",
     )
+    # Channel editions of a day's digest, whole, by "<platform>:<channel>".
+    db["editions"].create(
+        {"day": str, "edition": str, "digest": str, "saved_at": str}, pk=("day", "edition")
+    )
     # The drafts posted to admin channels, edited to show the decision.
     db["drafts"].create(
         {
