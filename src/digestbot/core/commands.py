@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from digestbot.core import trends
+from digestbot.core import profiles, trends
 from digestbot.core.errors import CommandError, DigestbotError
 from digestbot.core.links import with_links
 from digestbot.core.models import (
@@ -24,10 +24,12 @@ from digestbot.core.models import (
     Want,
 )
 from digestbot.core.ports import History
+from digestbot.core.profiles import ChannelProfiles
 
 USAGE = (
     "/digest [YYYY-MM-DD] [topic N] [public] [force]  ·  /digest status  ·  "
-    "/digest search WORDS [page N] [newest]  ·  /digest predictions [public]\n"
+    "/digest search WORDS [page N] [newest]  ·  /digest predictions [public]  ·  "
+    '/digest settings [topics=N language=L focus="a, b" threads=on|off time=HH:MM]\n'
     "e.g. /digest · /digest 2026-11-20 · /digest topic 2 · /digest search lora"
 )
 PER_PAGE = 10
@@ -66,9 +68,18 @@ def _parse_day(text: str) -> date:
         raise CommandError(f"{text!r} is not a date like 2026-11-20.\n{USAGE}") from exc
 
 
-def parse_text(text: str, user: str, is_admin: bool) -> DigestRequest:
-    """The words after a `/digest` typed in chat (Slack passes them as one string)."""
+def parse_text(
+    text: str, user: str, is_admin: bool, *, platform: str = "", channel: str = ""
+) -> DigestRequest:
+    """The words after a `/digest` typed in chat (Slack passes them as one string), in
+    `channel` of `platform`."""
     words = text.split()
+    if words and words[0].lower() == "settings":
+        changes, clear = profiles.parse_words(text.split(None, 1)[1] if len(words) > 1 else "")
+        return DigestRequest(
+            user, is_admin, Want.SETTINGS, platform=platform, channel=channel,
+            changes=tuple(changes), clear=tuple(clear),
+        )  # fmt: skip
     if words and words[0].lower() == "search":
         page, newest = 1, False
         while len(words) > 2:  # "page N" and "newest" at the end, in any order
@@ -139,6 +150,7 @@ class DigestService:
         draw_chart: Callable[[PredictionSeries], bytes | None] | None = None,
         today: Callable[[], date] | None = None,
         post_url: Callable[[date], str] | None = None,
+        profiles: ChannelProfiles | None = None,
     ) -> None:
         self._history = history
         self._make_digest = make_digest
@@ -151,10 +163,14 @@ class DigestService:
         self._today = today or (lambda: self._clock().astimezone(UTC).date())
         # A day's post on the blog, where blog.site_url is set: answers link to it.
         self._post_url = post_url
+        # Each channel's edition, for /digest settings; None where there are no channels.
+        self._profiles = profiles
 
-    async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
+    async def handle_text(
+        self, text: str, user: str, is_admin: bool, *, platform: str = "", channel: str = ""
+    ) -> Reply:
         try:
-            request = parse_text(text, user, is_admin)
+            request = parse_text(text, user, is_admin, platform=platform, channel=channel)
         except CommandError as exc:
             return Reply(text=str(exc))
         return await self.handle(request)
@@ -170,6 +186,8 @@ class DigestService:
             return Reply(text=self.status(), public=request.public)
         if request.want is Want.PREDICTIONS:
             return self._predictions(request.public)
+        if request.want is Want.SETTINGS:
+            return Reply(text=self._settings(request))
         if request.want is Want.SEARCH:
             found = search_page(
                 self._history,
@@ -206,6 +224,23 @@ class DigestService:
             return await self._make_digest(day, request.force)
         except DigestbotError as exc:  # a source down, the database busy, a broken prompt
             raise CommandError(f"No digest could be made: {exc}") from exc
+
+    def _settings(self, request: DigestRequest) -> str:
+        """The channel's edition; changed first when an admin gave fields to change."""
+        if self._profiles is None or not request.channel:
+            raise CommandError("Channel settings are not available here.")
+        platform, channel = (
+            request.platform or profiles.platform_of(request.channel),
+            request.channel,
+        )
+        if not request.changes and not request.clear:
+            return profiles.describe(self._profiles.profile(platform, channel))
+        if not request.is_admin:
+            raise CommandError("Only admins can change a channel's settings.")
+        changed = self._profiles.change(
+            platform, channel, request.changes, request.clear, request.user
+        )
+        return "Changed.\n" + profiles.describe(changed)
 
     def _predictions(self, public: bool) -> Reply:
         by_event = trends.series(self._history.reports.predictions_made(None), self._events)

@@ -32,6 +32,7 @@ from digestbot.chat.discord.render import (
 from digestbot.core.errors import DeliveryError
 from digestbot.core.models import Digest, DigestRequest, Reply, Want
 from digestbot.core.ports import DigestCommands
+from digestbot.core.profiles import FIELDS
 
 log = logging.getLogger(__name__)
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
@@ -220,6 +221,13 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         search="Search all digests for these words instead",
         page="Which page of search results",
         newest="Search results newest first (default: best first)",
+        settings="Show this channel's edition (admins: change it with the options below)",
+        topics="Admins: how many topics this channel gets (1-25)",
+        language="Admins: the language of this channel's analyses, e.g. German",
+        focus="Admins: words or subjects ranked first here, e.g. robotics, vision",
+        threads="Admins: topics in a thread under the headline here",
+        time="Admins: when this channel gets the digest, HH:MM in the schedule's zone",
+        clear="Admins: settings to reset to the file's or the default, e.g. focus, time",
     )
     async def digest(
         interaction: discord.Interaction,
@@ -232,22 +240,35 @@ def digest_command(service: DigestCommands, admins: Collection[str]) -> app_comm
         search: str | None = None,
         page: app_commands.Range[int, 1, 1000] = 1,
         newest: bool = False,
+        settings: bool = False,
+        topics: app_commands.Range[int, 1, 25] | None = None,
+        language: str | None = None,
+        focus: str | None = None,
+        threads: bool | None = None,
+        time: str | None = None,
+        clear: str | None = None,
     ) -> None:
         # Discord wants an answer within 3 s; making a digest takes longer. The wait is
         # shown to the asker alone, so that a refusal or an error never reaches the
         # channel: the "thinking" message takes the first answer, in private.
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = str(interaction.user.id)
+        given = zip(FIELDS, (topics, language, focus, threads, time), strict=True)
+        changes = tuple((name, value) for name, value in given if value is not None)
+        cleared = tuple(n.strip() for n in (clear or "").split(",") if n.strip())
         want = (
-            Want.SEARCH if search
+            Want.SETTINGS if settings or changes or cleared
+            else Want.SEARCH if search
             else Want.PREDICTIONS if predictions
             else Want.STATUS if status
             else Want.TOPIC if topic is not None
             else Want.DIGEST
         )  # fmt: skip
         request = DigestRequest(
-            user, user in admins, want, day, topic, public, force, search or "", page, newest
-        )
+            user, user in admins, want, day, topic, public, force, search or "", page, newest,
+            platform="discord", channel=str(interaction.channel_id or ""),
+            changes=changes, clear=cleared,
+        )  # fmt: skip
         try:
             reply = await service.handle(request)
         except Exception:

@@ -231,7 +231,13 @@ def build_app(
         await ack()  # within Slack's 3 s; the answer follows through response_url
         user = command.get("user_id", "")
         try:
-            reply = await service.handle_text(command.get("text") or "", user, user in admins)
+            reply = await service.handle_text(
+                command.get("text") or "",
+                user,
+                user in admins,
+                platform="slack",
+                channel=command.get("channel_id", ""),
+            )
         except Exception:
             log.exception("/digest failed for %s", user)
             reply = Reply(text="Something went wrong on our side; it has been logged.")
