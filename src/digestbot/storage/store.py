@@ -1,6 +1,6 @@
 """The history as the bot uses it: one database, opened for writing, and its parts by
 concern behind one facade (digests, runs, the analysis cache, the delivery ledger and
-notices, claims, reports, search, what model servers take)."""
+notices, claims, reports, search, what model servers take, votes)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from digestbot.storage.claims import Claims
 from digestbot.storage.digests import Digests
 from digestbot.storage.endpoints import Endpoints
 from digestbot.storage.ledger import Ledger, Notices
-from digestbot.storage.profiles import Profiles
 from digestbot.storage.reports import Reports
 from digestbot.storage.runs import Runs
 from digestbot.storage.search import Search
 from digestbot.storage.stories import Stories
+from digestbot.storage.votes import Votes
 
 
 class Store:
@@ -36,7 +36,7 @@ class Store:
         self.endpoints = Endpoints(db)
         self.stories = Stories(db)
         self.articles = Articles(db)
-        self.profiles = Profiles(db)
+        self.votes = Votes(db)
 
     def close(self) -> None:
         self.db.close()
