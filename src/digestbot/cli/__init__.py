@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from digestbot.cli import archive, bot, config, digest, feedback, history
+from digestbot.cli import archive, bot, channels, config, digest, feedback, history
 from digestbot.cli.output import EXIT_FAILED, EXIT_USAGE
 from digestbot.cli.parser import build_parser
 from digestbot.core.errors import DigestbotError, UsageError
@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-GROUPS = (digest, bot, history, archive, config, feedback)
+GROUPS = (digest, bot, history, archive, config, feedback, channels)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from digestbot.storage.claims import Claims
 from digestbot.storage.digests import Digests
 from digestbot.storage.endpoints import Endpoints
 from digestbot.storage.ledger import Ledger, Notices
+from digestbot.storage.profiles import Profiles
 from digestbot.storage.reports import Reports
 from digestbot.storage.runs import Runs
 from digestbot.storage.search import Search
@@ -36,6 +37,7 @@ class Store:
         self.endpoints = Endpoints(db)
         self.stories = Stories(db)
         self.articles = Articles(db)
+        self.profiles = Profiles(db)
         self.votes = Votes(db)
 
     def close(self) -> None:
