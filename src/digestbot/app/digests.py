@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digestbot.app.wiring import Wiring
 from digestbot.config.loader import Config
+from digestbot.core.budget import (
+    Budget,
+    Estimate,
+    PassedCap,
+    Spend,
+    estimate_run,
+    passed_cap,
+    prompt_tokens,
+)
 from digestbot.core.collect import collect
 from digestbot.core.errors import MissingDigest
 from digestbot.core.links import with_links
 from digestbot.core.models import Collection, Digest
+from digestbot.core.notify import Notifier
 from digestbot.core.pipeline import Outcome, Pipeline
 from digestbot.core.ports import Progress, Published
 from digestbot.sources import replay
-from digestbot.storage.store import open_scratch_copy
+from digestbot.storage.store import Store, open_scratch_copy
+
+if TYPE_CHECKING:
+    from digestbot.core.analyse import Analyst
+    from digestbot.llm.embeddings import StoryEmbeddings
 
 NO_CREDENTIALS_NOTE = "no Reddit credentials: read the public RSS feeds (no scores or flags)"
 
@@ -59,7 +75,10 @@ class App:
     ) -> Outcome:
         """Make the day's digest (or keep the one there is), store it, write the post and
         deliver it. A dry run works on an in-memory copy of the history: nothing is
-        stored, written or sent, and no database is created."""
+        stored, written or sent, and no database is created.
+
+        A run that would pass an LLM budget makes a headline edition that says so, with
+        no request to the LLM's endpoint at all, and the admins are told once a day."""
         replayed = replay.load(replay_file) if replay_file else None
         if day is None:
             day = (replayed.collected_at if replayed else self.clock()).astimezone(UTC).date()
@@ -70,7 +89,13 @@ class App:
         wiring = self.wiring
         path = self.settings.storage.database
         with open_scratch_copy(path) if dry_run else wiring.open_store() as store:
-            async with wiring.analyst(store) as analyst, wiring.story_embeddings() as embeddings:
+            cap = self.passed_cap(store)
+            async with AsyncExitStack() as llm:
+                analyst: Analyst | None = None
+                embeddings: StoryEmbeddings | None = None
+                if cap is None:
+                    analyst = await llm.enter_async_context(wiring.analyst(store))
+                    embeddings = await llm.enter_async_context(wiring.story_embeddings())
                 publishers = [] if dry_run else [wiring.blog()]
                 if post and not dry_run:
                     publishers += wiring.chat_publishers(store)
@@ -88,8 +113,43 @@ class App:
                     post_url=wiring.post_url,
                     stories=wiring.story_rules(),
                     embeddings=embeddings,
+                    headline_reason=cap.reason if cap else "",
                 )
-                return await pipeline.generate(day, gather, force=force, dry_run=dry_run)
+                outcome = await pipeline.generate(day, gather, force=force, dry_run=dry_run)
+            if cap and outcome.created and not dry_run:
+                today = self.clock().astimezone(UTC).date()  # the budget's day: once a day
+                notifier = Notifier(store.notices, wiring.admin_channels())
+                await notifier.report(today, [cap.notice], about="the LLM budget")
+            return outcome
+
+    def budget(self) -> Budget:
+        s = self.settings.llm
+        return Budget(s.daily_budget_usd, s.monthly_budget_usd)
+
+    def run_estimate(self) -> Estimate:
+        """The most a run's LLM calls may cost, by the settings (core/budget.py)."""
+        s = self.settings.llm
+        prompts = self.wiring.prompts()
+        return estimate_run(
+            topics=self.wiring.rules().topics,
+            predictions=bool(self.settings.predictions.events),
+            source_tokens=s.source_budget_tokens,
+            prompt_tokens=max(
+                prompt_tokens(p.render(**dict.fromkeys(p.variables, ""))) for p in prompts
+            ),
+            max_output_tokens=s.max_output_tokens,
+            input_per_mtok=s.price_input_per_mtok,
+            output_per_mtok=s.price_output_per_mtok,
+        )
+
+    def passed_cap(self, store: Store) -> PassedCap | None:
+        """The LLM budget a run would pass now; None when it fits, when there is no cap,
+        or when there is no LLM to pay for."""
+        budget = self.budget()
+        if not budget.capped or self.config.secrets.openai_api_key is None:
+            return None
+        spend = Spend(**store.reports.spend(self.clock()))
+        return passed_cap(budget, spend, self.run_estimate())
 
     async def publish(self, day: date) -> tuple[Published, ...]:
         """Deliver a stored digest to every configured chat channel that lacks it."""

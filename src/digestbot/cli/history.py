@@ -164,30 +164,44 @@ def _post_url(config: Config) -> Callable[[date], str] | None:
 
 
 def usage_command(args: argparse.Namespace) -> int:
-    with _open(args) as history:
+    """Spend per period, and against the LLM budget: each row's `budget_usd` is its
+    period's cap ([llm] daily_budget_usd by day, monthly_budget_usd by month; 0: none)."""
+    from datetime import UTC, datetime
+
+    from digestbot.core.budget import Budget, Spend, status_lines
+
+    config = checked.load_config(args)
+    llm = config.settings.llm
+    budget = Budget(llm.daily_budget_usd, llm.monthly_budget_usd)
+    cap = budget.daily_usd if args.by == "day" else budget.monthly_usd
+    with _open(args, config) as history:
         rows = history.reports.usage(args.by, args.since)
+        spend = Spend(**history.reports.spend(datetime.now(UTC)))
     if args.json:
-        print_json(rows)
+        print_json([{**r, "budget_usd": cap} for r in rows])
         return EXIT_OK
     if not rows:
         warn("usage", "no runs yet")
-        return EXIT_OK
-    table(
-        [
-            (
-                r["period"],
-                r["runs"],
-                f"{r['calls']:,}",
-                f"{r['cache_hits']:,}",
-                f"{r['prompt_tokens']:,}",
-                f"{r['completion_tokens']:,}",
-                f"${r['cost_usd']:.4f}",
-            )
-            for r in rows
-        ],
-        (args.by, "runs", "LLM calls", "cache hits", "tokens in", "tokens out", "cost"),
-        right=(1, 2, 3, 4, 5, 6),
-    )
+    else:
+        table(
+            [
+                (
+                    r["period"],
+                    r["runs"],
+                    f"{r['calls']:,}",
+                    f"{r['cache_hits']:,}",
+                    f"{r['prompt_tokens']:,}",
+                    f"{r['completion_tokens']:,}",
+                    f"${r['cost_usd']:.4f}",
+                )
+                for r in rows
+            ],
+            (args.by, "runs", "LLM calls", "cache hits", "tokens in", "tokens out", "cost"),
+            right=(1, 2, 3, 4, 5, 6),
+        )
+        sys.stdout.write("\n")
+    for line in status_lines(budget, spend):
+        sys.stdout.write(line + "\n")
     return EXIT_OK
 
 

@@ -92,7 +92,10 @@ class Pipeline:
         post_url: PostUrl = no_url,
         stories: StoryRules | None = None,
         embeddings: Embeddings | None = None,
+        headline_reason: str = "",
     ) -> None:
+        """Without an analyst, digests are headline editions; `headline_reason` says why
+        (the blog and chat label them with it), e.g. the LLM budget is spent."""
         self._history = history
         self._analyst = analyst
         self._model = model if analyst else ""
@@ -106,6 +109,7 @@ class Pipeline:
         self._post_url = post_url
         self._stories = stories or StoryRules()
         self._embeddings = embeddings
+        self._headline_reason = "" if analyst else headline_reason
 
     async def generate(
         self,
@@ -224,6 +228,8 @@ class Pipeline:
         notes, problems = list(collection.notes), list(collection.problems)
         if self._embeddings is not None and self._embeddings.note:
             notes.append(self._embeddings.note)
+        if self._headline_reason:
+            notes.append(f"headline edition: {self._headline_reason}")
         topics = await self._read_articles(topics, notes)
         if len(trending) < self._rules.trending_min and collection.trending:
             notes.append(f"only {len(trending)} new trending titles")
@@ -252,6 +258,7 @@ class Pipeline:
             notes=tuple(notes),
             problems=tuple(problems),
             wanted_topics=self._rules.topics,
+            headline_reason=self._headline_reason,
         )
 
     async def _similarity(self, collection: Collection, covered: Covered) -> Similar | None:

@@ -90,6 +90,29 @@ class Reports:
         )
         return row or {"runs": 0, "calls": 0, "tokens": 0, "cost_usd": 0.0}
 
+    def spend(self, now: datetime) -> Row:
+        """The LLM cost of the runs started on `now`'s day and in its month, both UTC: what
+        the budget caps (core/budget.py). A run counts once it finished (it records its
+        cost then); a dry run records none."""
+        from datetime import UTC, timedelta
+
+        day = now.astimezone(UTC).date()
+        month = day.replace(day=1)
+        next_month = (month + timedelta(days=32)).replace(day=1)
+        row = self._db.one(
+            """select coalesce(sum(case when started_at >= ? and started_at < ?
+                                   then cost_usd end), 0) as today_usd,
+                      coalesce(sum(cost_usd), 0) as month_usd
+               from runs where started_at >= ? and started_at < ?""",
+            [
+                day.isoformat(),
+                (day + timedelta(days=1)).isoformat(),
+                month.isoformat(),
+                next_month.isoformat(),
+            ],
+        )
+        return row or {"today_usd": 0.0, "month_usd": 0.0}
+
     def last_run(self) -> Row | None:
         run = self._db.one("select * from runs order by id desc limit 1")
         if run and run["status"] == "running" and run["owner"] and died(run["owner"]):
