@@ -238,6 +238,13 @@ def test_discord_sync_registers_the_command(
         "search",
         "page",
         "newest",
+        "settings",
+        "topics",
+        "language",
+        "focus",
+        "threads",
+        "time",
+        "clear",
     }
 
 

@@ -373,7 +373,7 @@ def test_an_older_history_is_indexed_by_the_migration(tmp_path: Path) -> None:
     path = str(tmp_path / "old.db")
     migrations = Migrations(schema.MIGRATION_SET)
     for name, step in schema.STEPS:
-        if name < "0010":  # the history as 0009 left it
+        if name != "0010_search_substrings":  # a history without 0010's indexes
             migrations(name=name)(step)
     tables = Tables(path)
     migrations.apply(tables)
