@@ -26,7 +26,10 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential, wait_rando
 from digestbot.app.wiring import Wiring
 from digestbot.chat.discord.client import DiscordPlatform, build_bot
 from digestbot.chat.slack.app import SlackPlatform, build_app, slack_client, slack_error
+from digestbot.core.feedback import Reaction
 from digestbot.core.ports import DigestCommands
+
+ReactionSink = Callable[[Reaction], Awaitable[object]]
 
 log = logging.getLogger("digestbot")
 
@@ -69,7 +72,7 @@ async def close_quietly(close: Callable[[], Awaitable[None]]) -> None:
 
 
 def discord_connection(
-    wiring: Wiring, service: DigestCommands, token: str
+    wiring: Wiring, service: DigestCommands, token: str, on_reaction: ReactionSink | None = None
 ) -> Callable[[], Awaitable[None]]:
     """One try at the Gateway: log in, share the session with deliveries, stay connected."""
     s = wiring.settings.discord
@@ -77,7 +80,7 @@ def discord_connection(
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(s.gateway_url)
 
     async def connect() -> None:
-        client = build_bot(service, set(s.admins))
+        client = build_bot(service, set(s.admins), on_reaction)
         platform = None
         try:
             try:
@@ -117,7 +120,7 @@ def discord_connection(
 
 def slack_connection(
     wiring: Wiring, service: DigestCommands, bot_token: str, app_token: str | None,
-    signing_secret: str | None,
+    signing_secret: str | None, on_reaction: ReactionSink | None = None,
 ) -> Callable[[], Awaitable[None]]:  # fmt: skip
     """One try at Slack: Socket Mode (the SDK then reconnects by itself) or the HTTP
     endpoint; the Web API client is shared with deliveries."""
@@ -127,7 +130,8 @@ def slack_connection(
     admins = set(s.admins)
 
     async def socket_mode() -> None:
-        handler = AsyncSocketModeHandler(build_app(service, client, admins), app_token)
+        bolt = build_app(service, client, admins, on_reaction=on_reaction)
+        handler = AsyncSocketModeHandler(bolt, app_token)
         try:
             try:
                 async with asyncio.timeout(CONNECT_SECONDS):
@@ -152,7 +156,7 @@ def slack_connection(
             await close_quietly(handler.close_async)
 
     async def http_endpoint() -> None:
-        bolt = build_app(service, client, admins, signing_secret)
+        bolt = build_app(service, client, admins, signing_secret, on_reaction)
         runner = web.AppRunner(bolt.web_app(path=s.http_path, port=s.http_port))
         await runner.setup()
         try:

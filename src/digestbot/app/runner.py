@@ -29,8 +29,10 @@ from digestbot.app.digests import App
 from digestbot.app.schedule import Schedule, due_today, next_run, start_scheduler
 from digestbot.chart import draw_if_available
 from digestbot.chat.discord.client import command_tree, discord_rest
+from digestbot.cli.channels import channel_profiles
 from digestbot.core.commands import DigestService
 from digestbot.core.errors import ConfigError, DeliveryError, DigestbotError, SourceError
+from digestbot.core.feedback import VoteCounter
 from digestbot.core.notify import Notifier
 from digestbot.storage.store import open_store
 
@@ -52,6 +54,7 @@ class BotRunner:
         self._connections: set[asyncio.Task] = set()
         self._scheduler: AsyncIOScheduler | None = None
         self._notifier: Notifier | None = None
+        self._votes: VoteCounter | None = None  # reactions to topics' messages, as votes
         self._retry_until: dict[date, datetime] = {}
         self._retries: set[asyncio.TimerHandle] = set()
         self.ready = asyncio.Event()  # set once every part has started
@@ -64,6 +67,8 @@ class BotRunner:
             if interrupted := store.runs.mark_interrupted():
                 log.info("%d run(s) were interrupted before they finished", interrupted)
             self._notifier = Notifier(store.notices, wiring.admin_channels())
+            feedback = settings.feedback
+            self._votes = VoteCounter(store.votes, feedback.up, feedback.down)
             service = DigestService(
                 store,
                 self.app.digest_for,
@@ -74,6 +79,8 @@ class BotRunner:
                 draw_chart=draw_if_available,
                 today=lambda: self._schedule.digest_day(self._clock()),
                 post_url=wiring.post_url,
+                profiles=channel_profiles(settings, store.profiles),
+                budget=self.app.budget(),
             )
             async with AsyncExitStack() as sessions:
                 await sessions.enter_async_context(wiring.kept_sessions())
@@ -200,7 +207,8 @@ class BotRunner:
             log.info("Discord: no DISCORD_TOKEN, left out")
             return
         self._keep(
-            "Discord", discord_connection(self.app.wiring, service, token.get_secret_value())
+            "Discord",
+            discord_connection(self.app.wiring, service, token.get_secret_value(), self._votes),
         )
 
     def _connect_slack(self, service: DigestService) -> None:
@@ -220,7 +228,7 @@ class BotRunner:
             slack_connection(
                 self.app.wiring, service, secrets.slack_bot_token.get_secret_value(),
                 app_token.get_secret_value() if app_token else None,
-                signing.get_secret_value() if signing else None,
+                signing.get_secret_value() if signing else None, self._votes,
             ),
         )  # fmt: skip
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from digestbot.core import profiles, trends
+from digestbot.core.budget import Budget, Spend, status_lines
 from digestbot.core.errors import CommandError, DigestbotError
 from digestbot.core.links import with_links
 from digestbot.core.models import (
@@ -151,6 +152,7 @@ class DigestService:
         today: Callable[[], date] | None = None,
         post_url: Callable[[date], str] | None = None,
         profiles: ChannelProfiles | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self._history = history
         self._make_digest = make_digest
@@ -165,6 +167,7 @@ class DigestService:
         self._post_url = post_url
         # Each channel's edition, for /digest settings; None where there are no channels.
         self._profiles = profiles
+        self._budget = budget or Budget()  # the LLM's caps, shown with the spend
 
     async def handle_text(
         self, text: str, user: str, is_admin: bool, *, platform: str = "", channel: str = ""
@@ -278,4 +281,5 @@ class DigestService:
             f"This month: {usage['runs']} runs, {usage['calls']} LLM calls, "
             f"{usage['tokens']:,} tokens, ${usage['cost_usd']:.4f}"
         )
+        lines += status_lines(self._budget, Spend(**self._history.reports.spend(now)))
         return "\n".join(lines)

@@ -21,6 +21,7 @@ from tenacity import (
     wait_random,
 )
 
+from digestbot.chat.discord.reactions import INTENTS, ReactionSink, attach_reactions
 from digestbot.chat.discord.render import (
     DiscordMessage,
     escape_lines,
@@ -37,9 +38,6 @@ from digestbot.core.profiles import FIELDS
 log = logging.getLogger(__name__)
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 THREAD_ARCHIVE_MINUTES = 1440
-# Only the guilds intent, which is not privileged: without it discord.py warns at every
-# start that its state may be wrong; /digest arrives as an interaction, which needs none.
-INTENTS = discord.Intents(guilds=True)
 T = TypeVar("T")
 
 
@@ -298,8 +296,13 @@ def command_tree(
     return tree
 
 
-def build_bot(service: DigestCommands, admins: Collection[str]) -> discord.Client:
-    """A gateway client that answers /digest; it needs no privileged intents."""
+def build_bot(
+    service: DigestCommands, admins: Collection[str], on_reaction: ReactionSink | None = None
+) -> discord.Client:
+    """A gateway client that answers /digest and passes reactions (votes) on to
+    `on_reaction`; it needs no privileged intents."""
     client = discord.Client(intents=INTENTS)
     command_tree(client, service, admins)
+    if on_reaction is not None:
+        attach_reactions(client, on_reaction)
     return client

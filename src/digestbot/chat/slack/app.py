@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from digestbot.chat.slack.reactions import ReactionSink, attach_reactions
 from digestbot.chat.slack.render import (
     FALLBACK_MAX,
     SlackMessage,
@@ -218,8 +219,10 @@ def build_app(
     client: AsyncWebClient,
     admins: Collection[str],
     signing_secret: str | None = None,
+    on_reaction: ReactionSink | None = None,
 ) -> AsyncApp:
-    """A Bolt app answering /digest: Socket Mode needs no signing secret, HTTP mode does."""
+    """A Bolt app answering /digest and passing reactions (votes) on to `on_reaction`:
+    Socket Mode needs no signing secret, HTTP mode does."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
@@ -251,4 +254,6 @@ def build_app(
         if reply.chart and reply.public:
             await _upload_chart(client, command.get("channel_id", ""), reply.chart, respond)
 
+    if on_reaction is not None:
+        attach_reactions(app, on_reaction)
     return app
