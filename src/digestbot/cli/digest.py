@@ -114,7 +114,8 @@ def _summary(outcome: Outcome) -> None:
         )
     ok = sum(t.analysis.status is AnalysisStatus.OK for t in digest.topics)
     if digest.mode is DigestMode.HEADLINES:
-        topics = f"{len(digest.topics)} (headlines and excerpts: no LLM configured)"
+        reason = digest.headline_reason or "no LLM configured"
+        topics = f"{len(digest.topics)} (headlines and excerpts: {reason})"
     else:
         topics = f"{len(digest.topics)} ({ok} analysed"
         topics += f", {digest.failed_topics} headline-only)" if digest.failed_topics else ")"

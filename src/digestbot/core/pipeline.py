@@ -172,7 +172,8 @@ class Pipeline:
         record: bool,
     ) -> Outcome:
         runs = self._history.runs
-        run_id = runs.start("generate", day, self._model, self._owner) if record else None
+        now = self._clock()
+        run_id = runs.start("generate", day, self._model, self._owner, now) if record else None
         usage = Usage()
         try:
             self._progress.stage("collecting posts")

@@ -7,7 +7,7 @@ from digestbot.storage.claims import died
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from digestbot.core.models import Usage
 
@@ -18,11 +18,17 @@ class Runs:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def start(self, command: str, day: date, model: str, owner: str) -> int:
+    def start(
+        self, command: str, day: date, model: str, owner: str, now: datetime | None = None
+    ) -> int:
+        """A run begun `now` (the caller's clock; else the time now): budgets count by it."""
+        from datetime import UTC
+
+        started = now.astimezone(UTC).isoformat(timespec="seconds") if now else now_text()
         cursor = self._db.execute(
             "insert into runs (command, day, started_at, status, model, owner) "
             "values (?, ?, ?, 'running', ?, ?)",
-            [command, day.isoformat(), now_text(), model, owner],
+            [command, day.isoformat(), started, model, owner],
         )
         return int(cursor.lastrowid or 0)
 
