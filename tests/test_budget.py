@@ -112,6 +112,9 @@ def test_the_run_after_the_daily_budget_is_a_labelled_headline_edition(
     # The admins are told once, naming the budget; a third capped run tells no one again.
     third = run(config, "generate", "--from", EXAMPLE, "--force")
     assert third.exit_code == 0 and len(llm.requests) == asked
+    with open_store(config.settings.storage.database) as store:
+        kept = store.digests.load(date(2026, 11, 20))
+    assert kept is not None and kept.mode is DigestMode.FULL  # a remake would only lose
     (discord_notice,) = discord_api.copies(DISCORD_ADMIN)
     (slack_notice,) = slack_api.copies(SLACK_ADMIN)
     budget = f"the LLM budget of {usd(config.settings.llm.daily_budget_usd)} a day is reached"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import replace
@@ -24,7 +25,7 @@ from digestbot.core.budget import (
 from digestbot.core.collect import collect
 from digestbot.core.errors import MissingDigest
 from digestbot.core.links import with_links
-from digestbot.core.models import Collection, Digest
+from digestbot.core.models import Collection, Digest, DigestMode
 from digestbot.core.notify import Notifier
 from digestbot.core.pipeline import Outcome, Pipeline
 from digestbot.core.ports import Progress, Published
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from digestbot.core.analyse import Analyst
     from digestbot.llm.embeddings import StoryEmbeddings
 
+log = logging.getLogger("digestbot")
 NO_CREDENTIALS_NOTE = "no Reddit credentials: read the public RSS feeds (no scores or flags)"
 
 
@@ -90,6 +92,10 @@ class App:
         path = self.settings.storage.database
         with open_scratch_copy(path) if dry_run else wiring.open_store() as store:
             cap = self.passed_cap(store)
+            if cap and force and _analysed(store.digests.load(day)):
+                # A remake over budget would only trade the day's analyses for headlines.
+                log.warning("%s: kept the analysed digest of %s, not remade", cap.reason, day)
+                force = False
             async with AsyncExitStack() as llm:
                 analyst: Analyst | None = None
                 embeddings: StoryEmbeddings | None = None
@@ -176,3 +182,7 @@ class App:
             self._making[day] = task
             task.add_done_callback(lambda _: self._making.pop(day, None))
         return (await asyncio.shield(task)).digest
+
+
+def _analysed(digest: Digest | None) -> bool:
+    return digest is not None and digest.mode is DigestMode.FULL
