@@ -104,3 +104,11 @@ def test_negative_scores_count_as_nothing() -> None:
     a = [post("a1", "A", 10), post("a2", "A", -30)]
     b = [post("b1", "B", 1), post("b2", "B", 0)]
     assert ids(ranked([*a, *b], {}, NOW, by_score=True)) == ["a1", "b1", "a2", "b2"]
+
+
+def test_the_teams_liking_may_reorder_a_sources_own_posts() -> None:
+    a, b, c = post("a", "r/ml", 100), post("b", "r/ml", 90), post("c", "r/ml", 80)
+    liked = {"c": 2.0, "a": 0.5}
+    shown = ranked([a, b, c], {}, NOW, by_score=True, liking=lambda p: liked.get(p.id, 1.0))
+    assert ids(shown) == ["c", "b", "a"]  # 1.6, 0.9, 0.5 of the best
+    assert ids(ranked([a, b, c], {}, NOW, by_score=True)) == ["a", "b", "c"]

@@ -109,7 +109,7 @@ class App:
                     store,
                     analyst,
                     model=self.settings.llm.model,
-                    rules=wiring.rules(),
+                    rules=wiring.rules(store),
                     events=self.settings.predictions.events,
                     publishers=publishers,
                     clock=self.clock,

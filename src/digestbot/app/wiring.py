@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from digestbot.llm.embeddings import StoryEmbeddings
     from digestbot.llm.prompts import PromptTemplate
     from digestbot.sources.articles import ArticleReader
+
+
+FEEDBACK_DAYS = 60  # how far back the team's votes weigh the ranking
 
 
 class KeptSessions:
@@ -73,11 +76,22 @@ class Wiring:
     def modes(self) -> Modes:
         return modes(self.config)
 
-    def rules(self) -> SelectionRules:
+    def rules(self, store: Store | None = None) -> SelectionRules:
+        """How posts are chosen: the settings, each source's weight, and with
+        `learn_from_feedback` what the team's votes (in `store`) of the last
+        FEEDBACK_DAYS make of a post."""
         from digestbot.config.sources import sources_in_force
 
-        weights = {s.shown_name: s.weight for s in sources_in_force(self.settings)}
-        return SelectionRules(**self.settings.selection.as_dict(), weights=weights)
+        s = self.settings.selection
+        weights = {source.shown_name: source.weight for source in sources_in_force(self.settings)}
+        liking = None
+        if s.learn_from_feedback and store is not None:
+            from digestbot.core.feedback import learned_weights
+
+            since = self.clock().date() - timedelta(days=FEEDBACK_DAYS)
+            learned = learned_weights(store.votes.topics(since))
+            liking = lambda post: learned.factor(post.source_name, post.title)  # noqa: E731
+        return SelectionRules(**s.as_dict(), weights=weights, liking=liking)
 
     # -- the parts ------------------------------------------------------------
 

@@ -11,7 +11,7 @@ source's own order, whatever the ages and the weight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from digestbot.core.models import SourcePost
@@ -40,11 +40,13 @@ def ranked(
     now: datetime | None,
     *,
     by_score: bool,
+    liking: Callable[[SourcePost], float] | None = None,
 ) -> list[SourcePost]:
     """`posts` best first across their sources. A source's own order is by score (highest
     first, ties in the given order) when `by_score`, else the given order (a trending
     list's). A source's weight is `weights[name]`, 1 when not set. Without `now`, age does
-    not count."""
+    not count. `liking` (the team's past votes, a factor around 1) is the one thing that
+    may reorder a source's own posts: it applies after the running minimum."""
     sources: dict[str, list[SourcePost]] = {}
     for post in posts:
         sources.setdefault(source_key(post), []).append(post)
@@ -57,7 +59,7 @@ def ranked(
         for share, post in zip(_shares(own, by_score), own, strict=True):
             fresh = 1.0 if now is None else freshness(post, now)
             value = min(value, share * weight * fresh)
-            valued.append((value, post))
+            valued.append((value * (liking(post) if liking else 1.0), post))
     # Stable: equal values keep the sources' order, and so does one source's own order.
     valued.sort(key=lambda v: -v[0])
     return [post for _, post in valued]

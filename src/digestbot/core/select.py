@@ -5,7 +5,7 @@ covered recently is left out or shown as an update, as the settings say."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -37,6 +37,8 @@ class SelectionRules:
     max_per_source: int = 0  # topics from one source at most; 0: no cap
     weights: Mapping[str, float] = field(default_factory=dict)  # by source name; else 1
     learn_from_feedback: bool = False  # past votes weigh sources and subjects
+    # What the team's past votes make of a post (core/feedback), with learn_from_feedback
+    liking: Callable[[SourcePost], float] | None = None
 
 
 @dataclass(slots=True)
@@ -110,7 +112,7 @@ def select_topics(
     since = covered.day - timedelta(days=stories.lookback_days)
     earlier = [(t, covered_telling(t)) for t in covered.topics if since <= t.day < covered.day]
     usable = [p for p in candidates if _usable(p, rules, now) and p.id not in covered.post_ids]
-    best_first = ranked(usable, rules.weights, now, by_score=True)
+    best_first = ranked(usable, rules.weights, now, by_score=True, liking=rules.liking)
     topics: list[Topic] = []
     per_source: Counter[str] = Counter()
     for story in _stories_of_the_day(best_first, stories, similar):
