@@ -91,7 +91,10 @@ class Analyst:
         events: Sequence[str],
         day: date,
         progress: ProgressCallback | None = None,
+        language: str = "",
     ) -> AnalysisResult:
+        """Every topic analysed (in `language`, if one is named: "German"; else as the
+        prompt says), and the events' predictions, all at once."""
         total = len(topics) + (1 if events else 0)
         done = 0
         usages: list[Usage] = []
@@ -105,7 +108,7 @@ class Analyst:
                 progress(done, total)
             return value
 
-        jobs = [tracked(self._topic(t)) for t in topics]
+        jobs = [tracked(self._topic(t, language)) for t in topics]
         if events:
             jobs.append(tracked(self._predictions(events, day)))
         results = await asyncio.gather(*jobs)
@@ -152,7 +155,7 @@ class Analyst:
             )
         return min(self._budget, room)
 
-    async def _topic(self, topic: Topic) -> tuple[Topic, Usage]:
+    async def _topic(self, topic: Topic, language: str = "") -> tuple[Topic, Usage]:
         prompt = self._topic_prompt
         where = community(topic.post)
         empty = {"title": "", "community": where, "body": "", "earlier": earlier_note(topic)}
@@ -161,15 +164,21 @@ class Analyst:
         except LLMUnavailable as exc:
             return replace(topic, analysis=Analysis(AnalysisStatus.FAILED, error=str(exc))), Usage()
         given = topic_input(topic, budget)
-        messages = prompt.render(
-            title=given.title, community=where, body=given.body, earlier=given.earlier
+        messages = in_language(
+            prompt.render(
+                title=given.title, community=where, body=given.body, earlier=given.earlier
+            ),
+            language,
         )
 
         def unquoted(answer: TopicAnswer) -> str:
             return repair_hint(ground(answer.quotes, given.source), given.source)
 
+        # Each language's analysis is cached on its own; the prompt's own language's under
+        # the post's id alone, as before languages were asked for.
+        subject = f"{topic.post.id}|{language}" if language else topic.post.id
         asked = await self._asker.answer(
-            topic.post.id, "topic", prompt, messages, TopicAnswer, check=unquoted
+            subject, "topic", prompt, messages, TopicAnswer, check=unquoted
         )
         if (answer := asked.answer) is None:
             failed = Analysis(AnalysisStatus.FAILED, error=asked.error)
@@ -219,6 +228,22 @@ class Analyst:
                     Prediction(event, one_line(match.predicted), one_line(match.rationale))
                 )
         return (tuple(predictions), "", left_out), asked.usage
+
+
+def in_language(messages: list[dict[str, str]], language: str) -> list[dict[str, str]]:
+    """The prompt's messages, told to write the analysis in `language` (a language's name,
+    checked as such by the settings) and to copy quotes as the source has them; as they
+    are without one. Said in the system message: some chat templates take only one."""
+    if not language:
+        return messages
+    ask = (
+        f"Write the benefits and the ramifications in {language}. Copy the quotes exactly as "
+        "the source writes them, in the source's own language."
+    )
+    if messages and messages[0]["role"] == "system":
+        first = messages[0]
+        return [{**first, "content": f"{first['content']}\n\n{ask}"}, *messages[1:]]
+    return [{"role": "system", "content": ask}, *messages]
 
 
 def _notes(topics: tuple[Topic, ...], yearless_left: int) -> tuple[str, ...]:
