@@ -282,15 +282,70 @@ def test_slack_messages_stay_within_limits_and_never_ping(digest: Digest) -> Non
 
 @FAST
 @given(digests())
-def test_slack_details_keep_every_topic_whole_and_in_order(digest: Digest) -> None:
-    details = slack_render.render_details(digest)
-    blocks = [(n, block) for n, message in enumerate(details) for block in message.blocks]
-    dividers = [i for i, (_, block) in enumerate(blocks) if block["type"] == "divider"]
-    assert len(dividers) == len(digest.topics)  # a topic ends with a divider, nothing else does
-    starts = [0, *(i + 1 for i in dividers[:-1])]
-    for number, (start, end) in enumerate(zip(starts, dividers, strict=True), start=1):
-        assert blocks[start][1]["text"]["text"].startswith(f"*{number}. ")
-        assert {n for n, _ in blocks[start : end + 1]} == {blocks[start][0]}  # in one message
+def test_each_topic_is_a_message_of_its_own_on_both_platforms(digest: Digest) -> None:
+    """After the headline, one message a topic, in order, marked with its post id; then
+    trending and predictions, in messages that show no topic."""
+    ids = [t.post.id for t in digest.topics]
+    numbers = [f"{i}. " for i in range(1, len(ids) + 1)]
+    discord = discord_render.render_details(digest)
+    assert [m.topic for m in discord[: len(ids)]] == ids
+    assert [len(m.embeds) for m in discord[: len(ids)]] == [1] * len(ids)
+    shown = [m.embeds[0]["title"] for m in discord[: len(ids)]]
+    assert [title[: len(n)] for title, n in zip(shown, numbers, strict=True)] == numbers
+    assert all(not m.topic and not m.content for m in discord[len(ids) :])
+    rest = [e["title"] for m in discord[len(ids) :] for e in m.embeds]
+    assert all(title.startswith(("Currently trending", "Predictions")) for title in rest)
+    slack = slack_render.render_details(digest)
+    assert [m.topic for m in slack[: len(ids)]] == ids
+    for message, number in zip(slack[: len(ids)], numbers, strict=True):
+        assert message.blocks[0]["text"]["text"].startswith(f"*{number}")
+        assert all(b["type"] == "section" for b in message.blocks)  # no divider needed
+    assert all(not m.topic for m in slack[len(ids) :])
+
+
+def five_topics() -> Digest:
+    topics = tuple(
+        Topic(
+            SourcePost(id=f"post{i}", source="reddit:x", title=f"t{i}", url="", created_utc=MOMENT),
+            title=f"topic {i}",
+            analysis=Analysis(AnalysisStatus.OK, "b", "r"),
+        )
+        for i in range(1, 6)
+    )
+    return Digest(
+        day=date(2026, 11, 20),
+        generated_at=MOMENT,
+        model="m",
+        mode=DigestMode.FULL,
+        topics=topics,
+        trending=(Trending("t", "trending title", ""),),
+        predictions=(Prediction("an event", "2030", "why"),),
+    )
+
+
+def test_a_five_topic_digest_is_a_headline_five_topic_messages_and_the_lists() -> None:
+    digest = five_topics()
+    ids = ["post1", "post2", "post3", "post4", "post5"]
+    discord = discord_render.render_discord(digest)
+    assert [m.topic for m in discord] == ["", *ids, ""]
+    assert discord[0].content and not discord[0].embeds  # the headline, one message
+    assert [[e["title"] for e in m.embeds] for m in discord[1:]] == [
+        *([f"{i}. topic {i}"] for i in range(1, 6)),
+        ["Currently trending", "Predictions"],
+    ]
+    slack = slack_render.render_slack(digest)
+    assert [m.topic for m in slack] == ["", *ids, ""]
+    assert slack[0].blocks[0]["type"] == "header"
+    assert [m.blocks[0]["text"]["text"] for m in slack[1:6]] == [
+        f"*{i}. topic {i}*" for i in range(1, 6)
+    ]
+    assert [m.text for m in slack[1:6]] == [f"{i}. topic {i}" for i in range(1, 6)]
+    lists = [b["text"]["text"] for b in slack[6].blocks]
+    assert lists == [
+        "*Currently trending*\n• trending title",
+        "*Predictions*",
+        "*an event* (2030): why",
+    ]
 
 
 @pytest.mark.parametrize("title", ["👩\u200d💻 at work", "می\u200cخواهم", "क्\u200dष"])
@@ -306,11 +361,12 @@ def test_joiners_reach_both_platforms(title: str) -> None:
         predictions=(Prediction(title, "2030", title),),
     )
     # Headline (topic, trending, prediction), then details (topic, trending, prediction's
-    # event and rationale); Slack also in each message's notification text.
+    # event and rationale); Slack also in each message's notification text (the headline's,
+    # the topic's, the lists').
     discord = [t for m in discord_render.render_discord(digest) for t in discord_texts(m)]
     assert sum(t.count(title) for t in discord) == 7
     slack = [t for m in slack_render.render_slack(digest) for t in slack_texts(m)]
-    assert sum(t.count(title) for t in slack) == 9
+    assert sum(t.count(title) for t in slack) == 10
 
 
 def test_escaping_keeps_the_text_readable() -> None:

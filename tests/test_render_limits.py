@@ -127,7 +127,7 @@ def test_discord_headline_breaks_an_overlong_list_line_at_exactly_2000() -> None
 @pytest.mark.parametrize("title", [words(252), "x_" * 84])  # 252 characters once escaped
 def test_discord_topic_title_of_exactly_256_characters_is_kept(title: str) -> None:
     topics = [topic(i, f"topic {i}") for i in range(1, 10)] + [topic(10, title)]
-    embed = discord_render.render_details(digest(topics))[0].embeds[9]
+    (embed,) = discord_render.render_details(digest(topics))[9].embeds
     assert embed["title"] == "10. " + title.replace("_", r"\_")
     assert len(embed["title"]) == 256
 
@@ -137,7 +137,8 @@ def test_discord_topic_title_past_256_characters_is_shortened(title: str) -> Non
     topics = [topic(i, f"topic {i}") for i in range(1, 10)] + [topic(10, title)]
     messages = discord_render.render_details(digest(topics))
     check_discord(messages)
-    shown = messages[0].embeds[9]["title"]
+    (embed,) = messages[9].embeds
+    shown = embed["title"]
     assert shown.startswith("10. ") and shown.endswith("…")
     kept = shown.removeprefix("10. ").removesuffix("…")
     assert (len(kept) - len(kept.rstrip("\\"))) % 2 == 0  # no escape cut in half
@@ -202,34 +203,43 @@ def test_discord_embed_link_holds_at_most_512_characters(size: int, kept: bool) 
     assert embed.get("url") == (url if kept else None)
 
 
-@pytest.mark.parametrize(("topics", "extras", "counts"), [(10, 0, [10]), (11, 0, [10, 1]),
-                                                          (9, 1, [10, 1]), (20, 0, [10, 10])])  # fmt: skip
-def test_discord_puts_at_most_10_embeds_in_a_message(
-    topics: int, extras: int, counts: list[int]
+@pytest.mark.parametrize(("topics", "trending", "predictions", "counts"), [
+    (1, 0, 250, [1, 10]), (1, 0, 251, [1, 10, 1]), (1, 1, 225, [1, 10]), (1, 1, 226, [1, 10, 1]),
+    (25, 0, 500, [1] * 25 + [10, 10]),
+])  # fmt: skip
+def test_discord_puts_a_topic_in_a_message_and_at_most_10_embeds_in_one(
+    topics: int, trending: int, predictions: int, counts: list[int]
 ) -> None:
-    trending = [Trending("t", "trending", "")] * extras
-    predictions = [Prediction("event", "2030", "why")] * extras
-    d = digest([topic(i, f"topic {i}") for i in range(1, topics + 1)], trending, predictions)
+    # 25 predictions an embed, each embed about 500 characters: ten fit in 6,000, so the
+    # tenth embed is where a message ends. Every topic is an embed alone in its message.
+    d = digest(
+        [topic(i, f"topic {i}") for i in range(1, topics + 1)],
+        [Trending("t", "trending", "")] * trending,
+        [Prediction(f"event {i}", "2030", "why") for i in range(predictions)],
+    )
     messages = discord_render.render_details(d)
     check_discord(messages)
     assert [len(m.embeds) for m in messages] == counts
-    titles = [e["title"] for m in messages for e in m.embeds]
-    assert titles[:topics] == [f"{i}. topic {i}" for i in range(1, topics + 1)]
+    assert [m.topic for m in messages[:topics]] == [f"p{i}" for i in range(1, topics + 1)]
+    titles = [m.embeds[0]["title"] for m in messages[:topics]]
+    assert titles == [f"{i}. topic {i}" for i in range(1, topics + 1)]
+    assert not any(m.topic for m in messages[topics:])
 
 
 @pytest.mark.parametrize("extra", [0, 1])
 def test_discord_embeds_fill_6000_characters_and_split_between_embeds_past_them(
     extra: int,
 ) -> None:
-    # Each: title "N. " + 97 = 100, description 33 + 1433 + 1434 = 2900: 3000 characters.
-    first = topic(1, words(97, "one"), b=words(1433), r=words(1434))
-    second = topic(2, words(97, "two"), b=words(1433), r=words(1434 + extra))
-    messages = discord_render.render_details(digest([first, second]))
+    # Trending: "Currently trending" 18 + 13 lines "• " + 290, 12 newlines = 3,826.
+    # Predictions: "Predictions" 11 + (50 + 7 + 1024) + (51 + 7 + 1024) = 2,174: 6,000.
+    trending = [Trending(f"t{i}", words(290, f"tr{i}"), "") for i in range(13)]
+    events = [words(50, "ev0"), words(51 + extra, "ev1")]
+    predictions = [Prediction(e, "2030", words(1024, "why")) for e in events]
+    messages = discord_render.render_details(digest(trending=trending, predictions=predictions))
     check_discord(messages)
-    assert [sum(map(embed_chars, m.embeds)) for m in messages] == (
-        [3000, 3001] if extra else [6000]
-    )
-    assert [e["title"][:6] for m in messages for e in m.embeds] == ["1. one", "2. two"]
+    lists = messages[1:]  # after the one topic's message
+    assert [sum(map(embed_chars, m.embeds)) for m in lists] == ([3826, 2175] if extra else [6000])
+    assert [e["title"] for m in lists for e in m.embeds] == ["Currently trending", "Predictions"]
 
 
 @pytest.mark.parametrize(("count", "fields"), [(24, [24]), (25, [25]), (26, [25, 1]),
@@ -291,6 +301,9 @@ def test_discord_largest_digest_stays_within_every_limit_and_loses_no_topic() ->
     d = digest(topics, trending, predictions)
     messages = discord_render.render_discord(d)
     check_discord(messages)
+    shown = [m.topic for m in messages]  # a message per topic, each its only embed
+    assert [t for t in shown if t] == [f"p{i}" for i in range(1, 26)]
+    assert all(len(m.embeds) == 1 for m in messages if m.topic)
     titles = [e["title"] for m in messages for e in m.embeds]
     assert [t[: t.index(" ", 4)] for t in titles[:25]] == [f"{i}. T{i:02d}" for i in range(1, 26)]
     headline = "\n".join(m.content or "" for m in messages)
@@ -385,44 +398,49 @@ def test_slack_analysis_fits_3000_a_section(size: int) -> None:
         assert is_cut_between_words(r, ramifications.removeprefix("*Ramifications:* "))
 
 
-@pytest.mark.parametrize(("ok", "failed", "blocks"), [(7, 7, [49]), (8, 6, [50]), (9, 5, [48, 3]),
-                                                      (13, 0, [48, 4])])  # fmt: skip
-def test_slack_puts_at_most_50_blocks_in_a_message_and_splits_between_topics(
-    ok: int, failed: int, blocks: list[int]
-) -> None:
-    # A topic with an analysis is 4 blocks (title, benefits, ramifications, divider); 3 without.
+@pytest.mark.parametrize(("ok", "failed"), [(7, 7), (13, 0), (25, 0), (0, 25)])
+def test_slack_puts_each_topic_in_a_message_of_its_own(ok: int, failed: int) -> None:
+    # A topic with an analysis is 3 blocks (title, benefits, ramifications); 2 without.
     statuses = [OK] * ok + [FAILED] * failed
     d = digest([topic(i, f"topic {i}", s) for i, s in enumerate(statuses, 1)])
     messages = slack_render.render_details(d)
     check_slack(messages)
-    assert [len(m.blocks) for m in messages] == blocks
-    assert all(m.blocks[-1]["type"] == "divider" for m in messages)  # a topic is never split
-    numbers = [s.split(".")[0] for s in sections(messages) if s[1:2].isdigit()]
+    assert [len(m.blocks) for m in messages] == [3] * ok + [2] * failed
+    assert [m.topic for m in messages] == [f"p{i}" for i in range(1, ok + failed + 1)]
+    numbers = [m.blocks[0]["text"]["text"].split(".")[0] for m in messages]
     assert numbers == [f"*{i}" for i in range(1, ok + failed + 1)]
 
 
-@pytest.mark.parametrize(("count", "blocks"), [(48, [4, 49]), (49, [4, 50]), (50, [50, 5])])
-def test_slack_predictions_fill_50_blocks_and_all_are_kept(count: int, blocks: list[int]) -> None:
+@pytest.mark.parametrize(("trending", "count", "blocks"), [
+    (0, 48, [3, 49]), (0, 49, [3, 50]), (0, 50, [3, 50, 1]), (1, 48, [3, 50]), (1, 49, [3, 1, 50]),
+])  # fmt: skip
+def test_slack_predictions_fill_50_blocks_and_all_are_kept(
+    trending: int, count: int, blocks: list[int]
+) -> None:
+    # The one topic's message (3 blocks) comes first; then trending (1 block) and the
+    # predictions (a heading and one a prediction), split between them where they can be.
     predictions = [Prediction(f"event {i}", "2030", "why") for i in range(count)]
-    messages = slack_render.render_details(digest(predictions=predictions))
+    d = digest(trending=[Trending("t", "trending", "")] * trending, predictions=predictions)
+    messages = slack_render.render_details(d)
     check_slack(messages)
-    assert [len(m.blocks) for m in messages] == blocks  # the one topic's 4 blocks come first
+    assert [len(m.blocks) for m in messages] == blocks
     events = [s for s in sections(messages) if s.startswith("*event ")]
     assert events == [f"*event {i}* (2030): why" for i in range(count)]
 
 
 @pytest.mark.parametrize("extra", [0, 1])
-def test_slack_message_holds_the_9000_budget_and_splits_between_topics_past_it(
+def test_slack_message_holds_the_9000_budget_and_splits_between_blocks_past_it(
     extra: int,
 ) -> None:
     # 9,000 is the renderer's documented budget under what Slack refuses, not a platform
-    # number. Each topic: "*N. " + 100 + "*" + "*Benefits:* " + 2023 + "*Ramifications:* "
-    # + 2023 = 4,180 characters of text, and 4 blocks (a divider last) at 80: 4,500.
-    first = topic(1, words(100, "one"), b=words(2023), r=words(2023))
-    second = topic(2, words(100, "two"), b=words(2023), r=words(2023 + extra))
-    messages = slack_render.render_details(digest([first, second]))
+    # number. "*Predictions*" 13 + 80, then each "*" + 178 + "* (2030): " + 2700 + 80
+    # = 2,969, three of them: 9,000. One more character and the last goes on its own.
+    events = [words(178, "ev0"), words(178, "ev1"), words(178 + extra, "ev2")]
+    predictions = [Prediction(e, "2030", words(2700, "why")) for e in events]
+    messages = slack_render.render_details(digest(predictions=predictions))
     check_slack(messages)
-    assert [slack_size(m) for m in messages] == ([4500, 4501] if extra else [9000])
+    lists = messages[1:]  # after the one topic's message
+    assert [slack_size(m) for m in lists] == ([6031, 2970] if extra else [9000])
 
 
 def test_slack_splits_a_realistic_oversized_message() -> None:
@@ -447,6 +465,11 @@ def test_slack_largest_digest_stays_within_every_limit_and_loses_no_topic() -> N
     predictions = [Prediction(hostile, hostile, hostile * 3) for _ in range(60)]
     messages = slack_render.render_slack(digest(topics, trending, predictions))
     check_slack(messages)
+    shown = [m.topic for m in messages]  # a message per topic
+    assert [t for t in shown if t] == [f"p{i}" for i in range(1, 26)]
+    first = shown.index("p1")  # right after the headline, which takes several messages
+    assert messages[first - 1].blocks[-1]["type"] == "context"  # the headline's last
+    assert shown[first : first + 25] == [f"p{i}" for i in range(1, 26)]
     titles = [s for s in sections(messages) if s.startswith("*") and s[1:2].isdigit()]
     assert [t[: t.index(" ")] for t in titles] == [f"*{i}." for i in range(1, 26)]
     assert sum(s.startswith("*&lt;!channel&gt;") for s in sections(messages)) == 60

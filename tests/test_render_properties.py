@@ -177,9 +177,15 @@ FAST = settings(
 
 def check_discord_digest(digest: Digest, messages: list[DiscordMessage]) -> None:
     """Within the limits, and split without losing anything: the headline first (what a
-    thread hangs from), then every topic, trending title and prediction, in order."""
+    thread hangs from), then every topic in a message of its own, marked with its post
+    id, then every trending title and prediction, in order."""
     check_discord(messages)
     assert messages[0].content and messages[0].content.startswith("**Daily AI digest")
+    shown = [m.topic for m in messages]
+    first = len(messages) - len([m for m in messages if m.embeds])  # after the headline
+    ids = [t.post.id for t in digest.topics]
+    assert shown[first : first + len(ids)] == ids and not any(shown[first + len(ids) :])
+    assert all(len(m.embeds) == 1 for m in messages[first : first + len(ids)])
     lines = [line for m in messages for line in (m.content or "").split("\n")]
     numbers = [str(i) for i in range(1, len(digest.topics) + 1)]
     assert [m[1] for line in lines if (m := re.match(r"(\d+)\. ", line))] == numbers
@@ -228,20 +234,20 @@ def test_discord_answers_every_digest_command_within_the_limits(
 
 def check_slack_digest(digest: Digest, messages: list[SlackMessage]) -> None:
     """Within the limits, and split without losing anything: the headline first (what a
-    thread hangs from, ending with its context line), then every topic whole (its blocks
-    up to a divider) and numbered in order, every trending title and prediction."""
+    thread hangs from, ending with its context line), then every topic whole in a
+    message of its own, numbered in order and marked with its post id, then every
+    trending title and prediction."""
     check_slack(messages)
     assert messages[0].blocks[0]["type"] == "header"
-    blocks = [b for m in messages for b in m.blocks]
-    footer = [i for i, b in enumerate(blocks) if b["type"] == "context"]
-    assert len(footer) == 1
-    details = blocks[footer[0] + 1 :]
-    dividers = [i for i, b in enumerate(details) if b["type"] == "divider"]
-    assert len(dividers) == len(digest.topics)
-    starts = [0, *(i + 1 for i in dividers)]
-    for n, start in enumerate(starts[:-1], start=1):
-        assert details[start]["text"]["text"].startswith(f"*{n}. ")
-    shown = [b["text"]["text"] for b in details[starts[-1] :]]
+    ends = [n for n, m in enumerate(messages) if m.blocks[-1]["type"] == "context"]
+    assert len(ends) == 1 and not any(m.topic for m in messages[: ends[0] + 1])
+    topics = messages[ends[0] + 1 : ends[0] + 1 + len(digest.topics)]
+    assert [m.topic for m in topics] == [t.post.id for t in digest.topics]
+    for n, message in enumerate(topics, start=1):
+        assert message.blocks[0]["text"]["text"].startswith(f"*{n}. ")
+    rest = messages[ends[0] + 1 + len(digest.topics) :]
+    assert not any(m.topic for m in rest)
+    shown = [b["text"]["text"] for m in rest for b in m.blocks]
     lines = [line for s in shown for line in s.split("\n")]
     assert sum(line.startswith("• ") for line in lines) == len(digest.trending)
     after = shown[shown.index("*Predictions*") + 1 :] if "*Predictions*" in shown else []

@@ -6,7 +6,8 @@ or a crash posts only what is missing. The window between sending and recording 
 closed by the platform's idempotency key where it has one (Discord's nonce), or by
 looking the key up in the channel's recent history (Slack's message metadata). A digest
 made again (`--force`) has other fingerprints: its messages are edited in place, and
-parts it no longer has are deleted.
+parts it no longer has are deleted. Each row also records the topic its message shows
+(`topic`, a post id), which is how a reaction to the message finds its topic.
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ class Deliverer:
     ) -> str:
         """Make the channel's message `part` say `message`: already there, edited, or posted."""
         platform, name, day = self._platform, self._platform.name, digest.day
-        print_ = fingerprint(message)
+        print_, topic = fingerprint(message), getattr(message, "topic", "")
         thread = state.thread or None
         row = self._ledger.get(day, name, channel, part)
         if row and row["state"] in ("sending", "failed") and row["key"]:
@@ -203,7 +204,9 @@ class Deliverer:
             async with self._slots:
                 found = await platform.find_sent(channel, row["key"], since, thread)
             if found:
-                self._ledger.mark_sent(day, name, channel, part, found, row["fingerprint"])
+                self._ledger.mark_sent(
+                    day, name, channel, part, found, row["fingerprint"], row["topic"]
+                )
                 row = {**row, "state": "sent", "message_id": found}
         if row and row["state"] == "sent" and row["message_id"]:
             # Rows from before fingerprints were kept have none: taken as unchanged.
@@ -215,17 +218,17 @@ class Deliverer:
                 edited = await platform.edit(channel, row["message_id"], message, thread)
             state.last_posted = asyncio.get_running_loop().time()
             if edited:
-                self._ledger.mark_sent(day, name, channel, part, row["message_id"], print_)
+                self._ledger.mark_sent(day, name, channel, part, row["message_id"], print_, topic)
                 state.updated += 1
                 return row["message_id"]
             # the message was deleted in the meantime: post it again
         key = delivery_key(digest, name, channel, part, print_)
         await self._wait_turn(state)
-        self._ledger.mark_sending(day, name, channel, part, key, print_)
-        async with self._slots:
+        async with self._slots:  # `sending` once the request is about to go, not while queued
+            self._ledger.mark_sending(day, name, channel, part, key, print_, topic)
             message_id = await platform.send(channel, message, key=key, thread=thread)
         state.last_posted = asyncio.get_running_loop().time()
-        self._ledger.mark_sent(day, name, channel, part, message_id, print_)
+        self._ledger.mark_sent(day, name, channel, part, message_id, print_, topic)
         state.sent += 1
         return message_id
 

@@ -82,7 +82,8 @@ class ChatPlatform(Protocol):
     threads: bool  # the details go in a thread under the headline message
 
     def render(self, digest: Digest) -> Sequence[Any]:
-        """The digest's messages, in posting order (pure and deterministic)."""
+        """The digest's messages, in posting order (pure and deterministic); each has a
+        `topic`: the post id of the topic it shows, "" for the headline and the rest."""
         ...
 
     def render_notice(self, text: str) -> Any:
@@ -153,12 +154,34 @@ class DeliveryLedger(Protocol):
     def get(self, day: date, platform: str, channel: str, part: int) -> dict[str, Any] | None: ...
 
     def mark_sending(
-        self, day: date, platform: str, channel: str, part: int, key: str, fingerprint: str
+        self,
+        day: date,
+        platform: str,
+        channel: str,
+        part: int,
+        key: str,
+        fingerprint: str,
+        topic: str = "",
     ) -> None: ...
 
     def mark_sent(
-        self, day: date, platform: str, channel: str, part: int, message_id: str, fingerprint: str
-    ) -> None: ...
+        self,
+        day: date,
+        platform: str,
+        channel: str,
+        part: int,
+        message_id: str,
+        fingerprint: str,
+        topic: str = "",
+    ) -> None:
+        """`topic`: the post id of the topic the message shows, "" for any other."""
+        ...
+
+    def topic_of(self, platform: str, channel: str, message_id: str) -> tuple[date, str] | None:
+        """The (day, topic's post id) of a delivered message showing one topic, else None.
+        Discord matches the message id in any channel (a thread's reactions name the
+        thread); Slack the channel and the message's ts."""
+        ...
 
     def parts_from(
         self, day: date, platform: str, channel: str, part: int

@@ -2,16 +2,19 @@
 and the notices already posted to admins.
 
 A message is `sending` before its request goes out and `sent` with its id after, so a
-re-run, a restart or a crash posts only what is missing.
+re-run, a restart or a crash posts only what is missing. Each row also says which topic
+its message shows (the topic's post id, "" for the headline, trending, predictions), so
+that a reaction to a message can be traced to its topic.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from digestbot.storage.base import Database, now_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from datetime import date
     from typing import Any
 
 _KEY = "day = ? and platform = ? and channel = ? and part = ?"
@@ -45,29 +48,58 @@ class Ledger:
         )
 
     def mark_sending(
-        self, day: date, platform: str, channel: str, part: int, key: str, fingerprint: str
+        self,
+        day: date,
+        platform: str,
+        channel: str,
+        part: int,
+        key: str,
+        fingerprint: str,
+        topic: str = "",
     ) -> None:
         """Recorded before the request goes out, so a crash leaves a trace to resume from."""
         now = now_text()
         self._db.execute(
             """insert into deliveries (day, platform, channel, part, state, key, fingerprint,
-                   attempts, error, permanent, sending_at, updated_at)
-               values (?, ?, ?, ?, 'sending', ?, ?, 1, '', 0, ?, ?)
+                   topic, attempts, error, permanent, sending_at, updated_at)
+               values (?, ?, ?, ?, 'sending', ?, ?, ?, 1, '', 0, ?, ?)
                on conflict (day, platform, channel, part) do update set
                    state = 'sending', key = excluded.key, fingerprint = excluded.fingerprint,
-                   attempts = attempts + 1, error = '', permanent = 0,
+                   topic = excluded.topic, attempts = attempts + 1, error = '', permanent = 0,
                    sending_at = excluded.sending_at, updated_at = excluded.updated_at""",
-            [day.isoformat(), platform, channel, part, key, fingerprint, now, now],
+            [day.isoformat(), platform, channel, part, key, fingerprint, topic, now, now],
         )
 
     def mark_sent(
-        self, day: date, platform: str, channel: str, part: int, message_id: str, fingerprint: str
+        self,
+        day: date,
+        platform: str,
+        channel: str,
+        part: int,
+        message_id: str,
+        fingerprint: str,
+        topic: str = "",
     ) -> None:
-        """The message is in the channel, saying what `fingerprint` names."""
+        """The message is in the channel, saying what `fingerprint` names, showing `topic`."""
         self._update(
-            day, platform, channel, part,
-            state="sent", message_id=message_id, fingerprint=fingerprint, error="", permanent=0,
+            day, platform, channel, part, state="sent", message_id=message_id,
+            fingerprint=fingerprint, topic=topic, error="", permanent=0,
         )  # fmt: skip
+
+    def topic_of(self, platform: str, channel: str, message_id: str) -> tuple[date, str] | None:
+        """The day and topic (post id) of a delivered message that shows one; None for any
+        other message. On Discord a message id is unique, and a reaction in a thread names
+        the thread, not the channel: the id alone finds it. On Slack a ts is unique only
+        within its channel (a thread reply's channel is its parent's, as delivered to)."""
+        where, args = "platform = ? and message_id = ?", [platform, message_id]
+        if platform != "discord":
+            where, args = where + " and channel = ?", [*args, channel]
+        found = self._db.one(
+            f"select day, topic from deliveries where {where} and state = 'sent' "
+            "and topic != '' order by day desc limit 1",
+            args,
+        )
+        return (date.fromisoformat(found["day"]), found["topic"]) if found else None
 
     def set_thread(self, day: date, platform: str, channel: str, part: int, thread: str) -> None:
         self._update(day, platform, channel, part, thread_id=thread)

@@ -1,10 +1,11 @@
 """The digest as Discord messages: pure functions, every message inside Discord's limits.
 
 A headline message lists the topics linked to their sources (more messages if they
-pass 2,000 characters, split between lines); the details follow as embeds (one per
-topic, then trending and predictions, each continued in more embeds as needed), packed
-into as few messages as the limits allow, always split between embeds and never inside
-a word. Discord counts characters as code points (its API is Python), as `len` does.
+pass 2,000 characters, split between lines); then each topic is a message of its own,
+one embed (so that a reaction to it names that topic alone); then trending and
+predictions as embeds, each continued in more embeds as needed, packed into as few
+messages as the limits allow, always split between embeds and never inside a word.
+Discord counts characters as code points (its API is Python), as `len` does.
 Untrusted text is escaped so it can open no markdown, link or mention; the publisher
 also sends every message with AllowedMentions.none(), which is what really stops a ping.
 """
@@ -48,6 +49,7 @@ class DiscordMessage:
     content: str | None = None
     embeds: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     files: tuple[tuple[str, bytes], ...] = ()  # (file name, contents) to attach
+    topic: str = ""  # the post id of the topic the message shows; "" for any other
 
 
 def _inert(text: str) -> str:
@@ -134,14 +136,19 @@ def topic_embed(number: int, topic: Topic) -> dict[str, Any]:
     return embed
 
 
-def _detail_embeds(digest: Digest) -> list[dict[str, Any]]:
-    embeds = [topic_embed(i, t) for i, t in enumerate(digest.topics, start=1)]
+def topic_message(number: int, topic: Topic) -> DiscordMessage:
+    """A topic's message: its embed alone, marked with the topic it shows."""
+    return DiscordMessage(embeds=(topic_embed(number, topic),), topic=topic.post.id)
+
+
+def _list_embeds(digest: Digest) -> list[dict[str, Any]]:
+    """Trending and predictions, the embeds that follow the topics' messages."""
     lines = [f"• {MARKUP.link(t.title, t.url, 300)}" for t in digest.trending]
+    embeds: list[dict[str, Any]] = []
     for n, description in enumerate(pack_lines(lines, DESCRIPTION_MAX)):
         title = "Currently trending (continued)" if n else "Currently trending"
         embeds.append({"title": title, "description": description})
-    embeds += _prediction_embeds(digest)
-    return embeds
+    return embeds + _prediction_embeds(digest)
 
 
 def _prediction_embeds(digest: Digest) -> list[dict[str, Any]]:
@@ -170,11 +177,11 @@ def embed_size(embed: dict[str, Any]) -> int:
     return size + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
 
 
-def render_details(digest: Digest) -> list[DiscordMessage]:
-    """The embeds, packed in order into messages within the count and size limits."""
+def _packed(embeds: list[dict[str, Any]]) -> list[DiscordMessage]:
+    """Embeds, in order, into as few messages as the count and size limits allow."""
     messages: list[DiscordMessage] = []
     batch: list[dict[str, Any]] = []
-    for embed in _detail_embeds(digest):
+    for embed in embeds:
         too_many = len(batch) == EMBEDS_PER_MESSAGE
         too_big = sum(map(embed_size, batch)) + embed_size(embed) > EMBED_TOTAL_MAX
         if batch and (too_many or too_big):
@@ -184,6 +191,12 @@ def render_details(digest: Digest) -> list[DiscordMessage]:
     if batch:
         messages.append(DiscordMessage(embeds=tuple(batch)))
     return messages
+
+
+def render_details(digest: Digest) -> list[DiscordMessage]:
+    """What follows the headline: a message per topic, then trending and predictions packed."""
+    topics = [topic_message(i, t) for i, t in enumerate(digest.topics, start=1)]
+    return topics + _packed(_list_embeds(digest))
 
 
 def render_discord(digest: Digest) -> list[DiscordMessage]:

@@ -1,8 +1,9 @@
 """The digest as Slack Block Kit messages: pure functions, inside Slack's limits.
 
 A headline message (header, the topics linked to their sources, trending, predictions)
-comes first, then the details, grouped by topic and packed into as few messages as
-the limits allow: 50 blocks, 3,000 characters a section, and a size budget well under
+comes first, then each topic as a message of its own (so that a reaction to it names
+that topic alone), then trending and predictions packed into as few messages as the
+limits allow: 50 blocks, 3,000 characters a section, and a size budget well under
 what Slack has been seen to reject (see SIZE_BUDGET). A group too big for one message
 (a long trending list, many predictions) is split between its blocks. Untrusted text
 has `&`, `<` and `>` escaped, which disarms `<!channel>`, `<@U…>` and `<url|label>`;
@@ -48,6 +49,7 @@ Block = dict[str, Any]
 class SlackMessage:
     text: str  # the notification fallback
     blocks: tuple[Block, ...]
+    topic: str = ""  # the post id of the topic the message shows; "" for any other
 
 
 def _entities(text: str) -> str:
@@ -174,9 +176,18 @@ def topic_blocks(number: int, topic: Topic) -> list[Block]:
     return [*before, *body, *after, {"type": "divider"}]
 
 
-def _detail_groups(digest: Digest) -> list[list[Block]]:
-    """Blocks that belong together; a message break falls only between groups."""
-    groups = [topic_blocks(i, t) for i, t in enumerate(digest.topics, start=1)]
+def topic_message(number: int, topic: Topic) -> SlackMessage:
+    """A topic's message: its blocks (no closing divider, a message ends it), marked
+    with the topic it shows; the fallback is its numbered title."""
+    text = escape(f"{number}. {topic.title}", FALLBACK_MAX)
+    return SlackMessage(
+        text=text, blocks=tuple(topic_blocks(number, topic)[:-1]), topic=topic.post.id
+    )
+
+
+def _list_groups(digest: Digest) -> list[list[Block]]:
+    """Trending and predictions; a message break falls between them where it can."""
+    groups: list[list[Block]] = []
     if digest.trending:
         lines = [f"• {MARKUP.link(t.title, t.url, 300)}" for t in digest.trending]
         groups.append(_sections(["*Currently trending*", *lines]))
@@ -223,7 +234,9 @@ def _pack(groups: list[list[Block]], digest: Digest, part: str) -> list[SlackMes
 
 
 def render_details(digest: Digest) -> list[SlackMessage]:
-    return _pack(_detail_groups(digest), digest, "details ")
+    """What follows the headline: a message per topic, then trending and predictions packed."""
+    topics = [topic_message(i, t) for i, t in enumerate(digest.topics, start=1)]
+    return topics + _pack(_list_groups(digest), digest, "details ")
 
 
 def render_slack(digest: Digest) -> list[SlackMessage]:
