@@ -111,9 +111,11 @@ def discord_connection(
                     f"cannot connect to the Discord Gateway ({_describe(real or exc)})"
                 ) from exc
         finally:
-            if platform is not None:
-                wiring.unshare("discord", platform)  # closed below: deliveries open their own
-            await close_quietly(client.close)
+            try:
+                if platform is not None:
+                    await wiring.unshare("discord", platform)  # closed below, once unused
+            finally:
+                await close_quietly(client.close)
 
     return connect
 

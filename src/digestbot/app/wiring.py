@@ -8,6 +8,7 @@ for what it uses: a replayed digest without an API key never imports openai or p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -34,30 +35,51 @@ if TYPE_CHECKING:
 
 
 FEEDBACK_DAYS = 60  # how far back the team's votes weigh the ranking
+# How long the bot's closing client waits for the deliveries using it: a day's delivery
+# to many channels takes minutes, and only a reconnect waits for it.
+UNSHARE_WAIT_SECONDS = 300.0
 
 
 class KeptSessions:
-    """Platforms opened once and kept open until `close()`, each opened by one caller."""
+    """Platforms opened once and kept open until `close()`, each opened by one caller;
+    each use is a lease, so that a platform's owner closes it only once no one uses it."""
 
     def __init__(self) -> None:
         self._stack = AsyncExitStack()
         self._open: dict[str, ChatPlatform] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}  # id(platform): deliveries using it now
+        self._returned = asyncio.Condition()
 
-    async def get(self, name: str, opener: PlatformOpener) -> ChatPlatform:
+    @asynccontextmanager
+    async def lease(self, name: str, opener: PlatformOpener) -> AsyncIterator[ChatPlatform]:
         async with self._locks.setdefault(name, asyncio.Lock()):
             if name not in self._open:  # a failed opening is tried again by the next caller
                 self._open[name] = await self._stack.enter_async_context(opener())
-            return self._open[name]
+            platform = self._open[name]
+            self._users[id(platform)] = self._users.get(id(platform), 0) + 1
+        try:
+            yield platform
+        finally:
+            async with self._returned:
+                self._users[id(platform)] -= 1
+                self._returned.notify_all()
 
     def share(self, name: str, platform: ChatPlatform) -> None:
         """Use an open platform that its owner closes (the bot's own logged-in client)."""
         self._open[name] = platform
 
-    def unshare(self, name: str, platform: ChatPlatform) -> None:
-        """Its owner is closing it: the next caller opens a session of its own."""
+    async def unshare(self, name: str, platform: ChatPlatform, wait_seconds: float) -> None:
+        """Its owner is closing it: the next caller opens a session of its own, and the
+        deliveries using it now finish first (within `wait_seconds`)."""
         if self._open.get(name) is platform:
             del self._open[name]
+        async with self._returned:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._returned.wait_for(lambda: not self._users.get(id(platform))),
+                    wait_seconds,
+                )
 
     async def close(self) -> None:
         await self._stack.aclose()
@@ -197,9 +219,10 @@ class Wiring:
         if self._sessions is not None:
             self._sessions.share(name, platform)
 
-    def unshare(self, name: str, platform: ChatPlatform) -> None:
+    async def unshare(self, name: str, platform: ChatPlatform) -> None:
+        """The bot's client is closing: deliveries using it finish first (a while)."""
         if self._sessions is not None:
-            self._sessions.unshare(name, platform)
+            await self._sessions.unshare(name, platform, UNSHARE_WAIT_SECONDS)
 
     def _kept(self, name: str, opener: PlatformOpener) -> PlatformOpener:
         @asynccontextmanager
@@ -208,7 +231,8 @@ class Wiring:
                 async with opener() as platform:
                     yield platform
             else:
-                yield await self._sessions.get(name, opener)
+                async with self._sessions.lease(name, opener) as platform:
+                    yield platform
 
         return open_kept
 
