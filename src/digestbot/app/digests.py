@@ -120,6 +120,7 @@ class App:
                     stories=wiring.story_rules(),
                     embeddings=embeddings,
                     headline_reason=cap.reason if cap else "",
+                    editions=wiring.editions(store),
                 )
                 outcome = await pipeline.generate(day, gather, force=force, dry_run=dry_run)
             if cap and outcome.created and not dry_run:

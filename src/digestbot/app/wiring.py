@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from digestbot.blog.hugo import HugoBlog
     from digestbot.core.analyse import Analyst
     from digestbot.core.collect import NamedSource
+    from digestbot.core.editions import EditionPlan
+    from digestbot.core.profiles import ChannelProfiles
     from digestbot.core.stories import StoryRules
     from digestbot.llm.embeddings import StoryEmbeddings
     from digestbot.llm.prompts import PromptTemplate
@@ -175,6 +177,23 @@ class Wiring:
             a.allow_private_hosts, a.timeout_seconds, a.max_bytes, a.user_agent
         )
         return ArticleReader(options, store.articles)
+
+    def profiles(self, store: Store) -> ChannelProfiles:
+        """Every channel's edition: the settings file's, over it what admins set in chat."""
+        from digestbot.cli.channels import channel_profiles
+
+        return channel_profiles(self.settings, store.profiles)
+
+    def editions(self, store: Store) -> dict[str, EditionPlan]:
+        """The channels whose edition is not the default one, by "<platform>:<channel>"."""
+        from digestbot.core.editions import EditionPlan, differing
+
+        default = EditionPlan(self.settings.selection.topics)
+        plans = {
+            f"{p.platform}:{p.channel}": EditionPlan(p.topics, p.language, tuple(p.focus))
+            for p in self.profiles(store).profiles()
+        }
+        return differing(plans, default)
 
     def post_url(self, day: date) -> str:
         """The day's post on the blog, or "" while blog.site_url is not set."""

@@ -8,11 +8,17 @@ once per language any edition shows it in, whatever the number of channels.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from digestbot.core.focus import focused
-from digestbot.core.models import Digest, Topic, Usage
+from digestbot.core.models import Digest, Prediction, Topic, Usage
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from digestbot.core.analyse import Analyst, ProgressCallback
 
 # The most stories a focused edition chooses among: the most topics an edition may have.
 POOL_MAX = 25
@@ -75,4 +81,51 @@ def edition_digest(
         wanted_topics=plan.topics,
         editions=(),
         usage=Usage(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """Every language's analyses of its topics, and what they cost together."""
+
+    topics: dict[str, dict[str, Topic]]  # by language, then by post id
+    predictions: tuple[Prediction, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    model: str = ""
+
+
+def unanalysed(needed: Mapping[str, Sequence[Topic]]) -> Analysed:
+    """A headline edition's: every topic as it is."""
+    return Analysed({lang: {t.post.id: t for t in topics} for lang, topics in needed.items()})
+
+
+async def analyse_languages(
+    analyst: Analyst,
+    needed: Mapping[str, Sequence[Topic]],
+    events: Sequence[str],
+    day: date,
+    progress: ProgressCallback | None = None,
+) -> Analysed:
+    """Each language's topics analysed in it, all at once; the predictions once, with
+    the prompt's own language."""
+    languages = list(needed)
+    results = await asyncio.gather(
+        *(
+            analyst.run(needed[lang], events if lang == "" else (), day, progress, language=lang)
+            for lang in languages
+        )
+    )
+    default = results[languages.index("")]
+    return Analysed(
+        topics={
+            lang: {t.post.id: t for t in r.topics}
+            for lang, r in zip(languages, results, strict=True)
+        },
+        predictions=default.predictions,
+        usage=sum((r.usage for r in results), Usage()),
+        problems=tuple(p for r in results for p in r.problems),
+        notes=tuple(n for r in results for n in r.notes),
+        model=default.model,
     )

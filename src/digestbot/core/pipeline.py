@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from digestbot.core.claims import hold
+from digestbot.core.editions import (
+    EditionPlan,
+    analyse_languages,
+    by_language,
+    edition_digest,
+    pick,
+    pool_size,
+    unanalysed,
+)
 from digestbot.core.errors import SourceError
 from digestbot.core.links import PostUrl, no_url, with_links
 from digestbot.core.models import Collection, Digest, DigestMode, Topic, Usage
@@ -93,9 +102,11 @@ class Pipeline:
         stories: StoryRules | None = None,
         embeddings: Embeddings | None = None,
         headline_reason: str = "",
+        editions: Mapping[str, EditionPlan] | None = None,
     ) -> None:
         """Without an analyst, digests are headline editions; `headline_reason` says why
-        (the blog and chat label them with it), e.g. the LLM budget is spent."""
+        (the blog and chat label them with it), e.g. the LLM budget is spent. `editions`
+        are the channels' own (by "<platform>:<channel>"), cut from the same day's work."""
         self._history = history
         self._analyst = analyst
         self._model = model if analyst else ""
@@ -110,6 +121,7 @@ class Pipeline:
         self._stories = stories or StoryRules()
         self._embeddings = embeddings
         self._headline_reason = "" if analyst else headline_reason
+        self._editions = dict(editions or {})
 
     async def generate(
         self,
@@ -209,9 +221,17 @@ class Pipeline:
             [p.id for p in collection.main],
         )
         similar = await self._similarity(collection, covered)
-        topics = select_topics(
-            collection.main, covered, rules, self._stories, collection.collected_at, similar
+        plans = self._editions
+        size = pool_size(EditionPlan(rules.topics), plans.values())
+        pool = select_topics(
+            collection.main,
+            covered,
+            replace(rules, topics=size),
+            self._stories,
+            collection.collected_at,
+            similar,
         )
+        topics = pool[: rules.topics]
         if not topics:
             raise SourceError(
                 f"no usable posts among {len(collection.main)} collected (all covered "
@@ -231,36 +251,44 @@ class Pipeline:
             notes.append(self._embeddings.note)
         if self._headline_reason:
             notes.append(f"headline edition: {self._headline_reason}")
-        topics = await self._read_articles(topics, notes)
         if len(trending) < self._rules.trending_min and collection.trending:
             notes.append(f"only {len(trending)} new trending titles")
-        predictions: tuple = ()
-        usage = Usage()
-        model = self._model
+        picks = {channel: pick(pool, plan) for channel, plan in plans.items()}
+        needed = by_language(topics, picks, plans)
+        read = {t.post.id: t for t in await self._read_articles(_each_once(needed), notes)}
+        needed = {lang: [read[t.post.id] for t in chosen] for lang, chosen in needed.items()}
+        analysed = unanalysed(needed)
         if self._analyst:
-            self._progress.stage(f"analysing {len(topics)} topics")
-            result = await self._analyst.run(topics, self._events, day, self._progress.analysed)
-            topics, predictions, usage = result.topics, result.predictions, result.usage
-            problems += result.problems
-            notes += result.notes
-            model = result.model or model  # as the server names what answered
+            count = sum(map(len, needed.values()))
+            self._progress.stage(f"analysing {count} topics")
+            analysed = await analyse_languages(
+                self._analyst, needed, self._events, day, self._progress.analysed
+            )
+            problems += analysed.problems
+            notes += analysed.notes
+        topics = tuple(analysed.topics[""][t.post.id] for t in topics)
         now = self._clock()
         # The post's date is the digest's day, at the time it was made.
         generated_at = datetime.combine(day, now.time().replace(microsecond=0), UTC)
-        return Digest(
+        digest = Digest(
             day=day,
             generated_at=generated_at,
-            model=model,
+            model=(analysed.model or self._model) if self._analyst else "",
             mode=DigestMode.FULL if self._analyst else DigestMode.HEADLINES,
             topics=topics,
             trending=trending,
-            predictions=predictions,
-            usage=usage,
+            predictions=analysed.predictions,
+            usage=analysed.usage,
             notes=tuple(notes),
             problems=tuple(problems),
             wanted_topics=self._rules.topics,
             headline_reason=self._headline_reason,
         )
+        editions = tuple(
+            (channel, edition_digest(digest, picks[channel], plan, analysed.topics[plan.language]))
+            for channel, plan in plans.items()
+        )
+        return replace(digest, editions=editions)
 
     async def _similarity(self, collection: Collection, covered: Covered) -> Similar | None:
         """Embeddings' likeness of the stories' texts, where the endpoint has them."""
@@ -291,3 +319,8 @@ class Pipeline:
             return ()
         self._progress.stage("publishing to " + ", ".join(p.name for p in self._publishers))
         return tuple(await asyncio.gather(*(p.publish(digest) for p in self._publishers)))
+
+
+def _each_once(needed: Mapping[str, Sequence[Topic]]) -> tuple[Topic, ...]:
+    """Every topic some edition shows, once, in the order first needed."""
+    return tuple({t.post.id: t for chosen in needed.values() for t in chosen}.values())

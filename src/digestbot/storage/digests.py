@@ -21,6 +21,7 @@ from digestbot.core.models import (
     Usage,
 )
 from digestbot.storage.base import Database, now_text
+from digestbot.storage.editions import Editions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,8 +47,10 @@ class Digests:
                 f"insert into source_posts ({_POST_COLUMNS}) values ({', '.join('?' * 11)}) "
                 "on conflict (id) do update set "
                 + ", ".join(f"{c} = excluded.{c}" for c in _POST_COLUMNS.split(", ")[1:]),
-                [_post_row(post) for t in digest.topics for post in t.posts],
+                # The editions' posts too: votes and feedback name them by their ids.
+                [_post_row(post) for post in _every_post(digest)],
             )
+            Editions(self._db).save(digest.day, dict(digest.editions))
             self._db.execute(
                 """insert into digests (day, run_id, generated_at, model, mode, notes, problems,
                        imported, prompt_tokens, completion_tokens, cost_usd, llm_calls, cache_hits,
@@ -145,6 +148,7 @@ class Digests:
             problems=tuple(json.loads(row["problems"] or "[]")),
             wanted_topics=row["wanted_topics"] or 0,
             headline_reason=row["headline_reason"] or "",
+            editions=tuple(Editions(self._db).load(day).items()),
         )
 
     def _posts(self, ids: list[str]) -> list[dict[str, Any]]:
@@ -231,3 +235,10 @@ def _post_from_row(row: dict[str, Any]) -> SourcePost:
         flair=row["flair"],
         created_utc=datetime.fromisoformat(row["created_utc"]),
     )
+
+
+def _every_post(digest: Digest) -> list[SourcePost]:
+    """The posts of the digest's topics and of its editions' topics, each once."""
+    digests = [digest, *(edition for _, edition in digest.editions)]
+    posts = {post.id: post for d in digests for t in d.topics for post in t.posts}
+    return list(posts.values())
