@@ -298,7 +298,13 @@ class Wiring:
         return any(opener and channels for _, opener, channels, _ in self._platforms())
 
     def chat_publishers(self, store: Store) -> list[ChatPublisher]:
-        """A publisher for each chat platform that has a token and channels."""
+        """A publisher for each chat platform that has a token and channels, with the
+        channels whose edition sets threads its own way."""
+        threads = {
+            (p.platform, p.channel): p.threads
+            for p in self.profiles(store).profiles()
+            if p.origin.get("threads") != "default"
+        }
         return [
             ChatPublisher(
                 name,
@@ -310,6 +316,7 @@ class Wiring:
                 pace_seconds=self.settings.delivery.pace_seconds,
                 owner=self.owner,
                 clock=self.clock,
+                threads={c: t for (platform, c), t in threads.items() if platform == name},
             )
             for name, opener, channels, _ in self._platforms()
             if opener and channels

@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -100,7 +100,10 @@ class ChatPublisher:
         owner: str,
         pace_seconds: float = 1.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        threads: Mapping[str, bool] | None = None,
     ) -> None:
+        """`threads`: the channels whose own edition says whether details go in a thread,
+        over the platform's setting."""
         self.name = name
         self._open = open_platform
         self._ledger = ledger
@@ -110,6 +113,7 @@ class ChatPublisher:
         self._pace = pace_seconds
         self._owner = owner
         self._clock = clock
+        self._threads = dict(threads or {})
 
     async def publish(self, digest: Digest) -> Published:
         # Two processes delivering the same digest at once could both post a message
@@ -125,7 +129,9 @@ class ChatPublisher:
         )
         try:
             async with self._open() as platform:
-                deliverer = Deliverer(platform, self._ledger, self._concurrency, self._pace)
+                deliverer = Deliverer(
+                    platform, self._ledger, self._concurrency, self._pace, self._threads
+                )
                 results = await deliverer.deliver(digest, self._channels)
         except DeliveryError as exc:  # the platform could not be opened at all
             return Published(
@@ -155,26 +161,36 @@ class Deliverer:
         ledger: DeliveryLedger,
         concurrency: int = 8,
         pace_seconds: float = 1.0,
+        threads: Mapping[str, bool] | None = None,
     ) -> None:
         self._platform = platform
         self._ledger = ledger
         self._slots = asyncio.Semaphore(concurrency)
         self._pace = pace_seconds
+        self._threads = dict(threads or {})
 
     async def deliver(self, digest: Digest, channels: Sequence[str]) -> list[ChannelResult]:
-        """Post what each channel is missing. Channels go at once, each at its own pace
-        (its messages in order, `pace_seconds` apart, which keeps within the platforms'
-        per-channel limits); `concurrency` bounds the requests in flight."""
-        messages = self._platform.render(digest)
-        return list(await asyncio.gather(*(self._channel(digest, c, messages) for c in channels)))
+        """Post what each channel is missing: its own edition, or the digest. Channels go
+        at once, each at its own pace (its messages in order, `pace_seconds` apart, which
+        keeps within the platforms' per-channel limits); `concurrency` bounds the
+        requests in flight. Each edition is rendered once, however many channels get it."""
+        rendered: dict[int, Sequence] = {}
+        jobs = []
+        for channel in channels:
+            edition = digest.edition_for(self._platform.name, channel)
+            if id(edition) not in rendered:
+                rendered[id(edition)] = self._platform.render(edition)
+            jobs.append(self._channel(edition, channel, rendered[id(edition)]))
+        return list(await asyncio.gather(*jobs))
 
     async def _channel(self, digest: Digest, channel: str, messages: Sequence) -> ChannelResult:
         name, state = self._platform.name, _Progress()
+        threaded = self._threads.get(channel, self._platform.threads)
         part = 0
         try:
             for part, message in enumerate(messages):
                 message_id = await self._place(digest, channel, part, message, state)
-                if part == 0 and self._platform.threads and len(messages) > 1:
+                if part == 0 and threaded and len(messages) > 1:
                     row = self._ledger.get(digest.day, name, channel, 0) or {}
                     state.thread = row.get("thread_id") or await self._thread(
                         digest, channel, message_id

@@ -1,0 +1,83 @@
+"""Two channels with profiles of their own each get their edition from one day's work:
+their topic counts, their focus first, their language; each topic analysed once per
+language, however many channels show it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from digestbot.config import loader
+from tests.conftest import DISCORD_CHANNELS, EXAMPLE, SLACK_CHANNELS, ConfigFactory, run_cli
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.openai import FakeOpenAI
+from tests.fakes.slack import FakeSlack
+
+SHORT, GERMAN = DISCORD_CHANNELS[0], SLACK_CHANNELS[0]
+PROFILES = f"""
+[channels."{SHORT}"]
+topics = 3
+
+[channels."{GERMAN}"]
+topics = 2
+language = "German"
+focus = "watermark"
+"""
+
+
+def configured(make_config: ConfigFactory, **platforms: object) -> loader.Config:
+    config = make_config(**platforms)
+    assert config.path is not None
+    with open(config.path, "a", encoding="utf-8") as settings:
+        settings.write(PROFILES)
+    return loader.load(config.path, env_file=None)
+
+
+def numbered(text: str) -> list[str]:
+    return [line for line in text.splitlines() if re.match(r"^\d+\. ", line)]
+
+
+def system_messages(llm: FakeOpenAI) -> list[str]:
+    return [r.json()["messages"][0]["content"] for r in llm.seen("/v1/chat")]
+
+
+def test_each_channel_gets_its_edition_and_each_language_is_asked_once_a_topic(
+    make_config: ConfigFactory, llm: FakeOpenAI, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    config = configured(make_config, discord=discord_api, slack=slack_api)
+
+    result = run_cli("--config", str(config.path), "generate", "--from", str(EXAMPLE))
+
+    assert result.exit_code == 0, result.output
+    # Five English topics (the default edition; the 3-topic edition is among them), two in
+    # German, and the predictions: eight calls, not one per channel.
+    asked = system_messages(llm)
+    assert len(asked) == 8
+    assert sum("in German" in message for message in asked) == 2
+    headline = {
+        channel: numbered(discord_api.copies(channel)[0]["content"]) for channel in DISCORD_CHANNELS
+    }
+    assert len(headline[SHORT]) == 3 and len(headline[DISCORD_CHANNELS[1]]) == 5
+    assert headline[SHORT] == headline[DISCORD_CHANNELS[1]][:3]
+    german_headline = numbered(slack_api.copies(GERMAN)[0]["blocks"][1]["text"]["text"])
+    assert len(german_headline) == 2 and "Watermarks" in german_headline[0]  # focus first
+    assert len(slack_api.copies(GERMAN)) < len(slack_api.copies(SLACK_CHANNELS[1]))
+    # The blog post is the default edition.
+    (post,) = Path(config.settings.storage.blog_dir).glob("*.md")
+    assert post.read_text(encoding="utf-8").count("\n## ") >= 2
+    # A re-run delivers nothing twice: the editions were kept with the digest.
+    again = run_cli("--config", str(config.path), "generate", "--from", str(EXAMPLE))
+    assert again.exit_code == 0 and len(system_messages(llm)) == 8
+    assert "0 messages sent" in again.output
+
+
+def test_channels_lists_each_channels_edition(
+    make_config: ConfigFactory, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    config = configured(make_config, discord=discord_api, slack=slack_api)
+    result = run_cli("--config", str(config.path), "channels", "--json")
+    assert result.exit_code == 0, result.output
+    listed = {entry["channel"]: entry for entry in json.loads(result.stdout)}
+    assert listed[SHORT]["topics"] == 3 and listed[GERMAN]["language"] == "German"
+    assert listed[GERMAN]["focus"] == ["watermark"] and listed[SLACK_CHANNELS[1]]["topics"] == 5
