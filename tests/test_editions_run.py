@@ -81,3 +81,25 @@ def test_channels_lists_each_channels_edition(
     listed = {entry["channel"]: entry for entry in json.loads(result.stdout)}
     assert listed[SHORT]["topics"] == 3 and listed[GERMAN]["language"] == "German"
     assert listed[GERMAN]["focus"] == ["watermark"] and listed[SLACK_CHANNELS[1]]["topics"] == 5
+
+
+async def test_digest_asked_in_a_channel_answers_with_its_edition(
+    make_config: ConfigFactory, llm: FakeOpenAI, discord_api: FakeDiscord, slack_api: FakeSlack
+) -> None:
+    from datetime import date, timedelta
+
+    from digestbot.app.digests import App
+    from digestbot.core.commands import DigestService
+
+    config = configured(make_config, discord=discord_api, slack=slack_api)
+    app = App(config)
+    await app.generate(replay_file=EXAMPLE, post=False)
+    with app.wiring.open_store() as store:
+        service = DigestService(store, app.digest_for, cooldown=timedelta(0))
+        day = "2026-11-20"
+        asked = await service.handle_text(day, "U1", False, platform="slack", channel=GERMAN)
+        other = await service.handle_text(day, "U1", False, platform="slack", channel="C0000000999")
+    assert asked.digest is not None and other.digest is not None
+    assert asked.digest.day == date(2026, 11, 20)
+    assert asked.digest.topics[0].title.startswith("Watermarks")
+    assert len(asked.digest.topics) == 2 and len(other.digest.topics) == 5

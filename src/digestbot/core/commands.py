@@ -116,7 +116,9 @@ def parse_text(
         else:
             raise CommandError(f"I don't know {word!r}.\n{USAGE}")
     want = Want.STATUS if status else Want.TOPIC if topic is not None else Want.DIGEST
-    return DigestRequest(user, is_admin, want, day, topic, public, force)
+    return DigestRequest(
+        user, is_admin, want, day, topic, public, force, platform=platform, channel=channel
+    )
 
 
 class Cooldowns:
@@ -201,6 +203,8 @@ class DigestService:
             )
             return Reply(search=found, public=request.public)
         digest = await self._digest(request)
+        if request.platform and request.channel:  # asked in a channel: its own edition
+            digest = digest.edition_for(request.platform, request.channel)
         if self._post_url:  # the day's post, and those its updates continue
             digest = with_links(digest, self._post_url)
         if request.topic is not None and not 1 <= request.topic <= len(digest.topics):
