@@ -91,15 +91,20 @@ class Ledger:
         other message. On Discord a message id is unique, and a reaction in a thread names
         the thread, not the channel: the id alone finds it. On Slack a ts is unique only
         within its channel (a thread reply's channel is its parent's, as delivered to)."""
+        found = self.shown_in(platform, channel, message_id)
+        return (date.fromisoformat(found["day"]), found["topic"]) if found else None
+
+    def shown_in(self, platform: str, channel: str, message_id: str) -> dict[str, Any] | None:
+        """The delivery row (day, topic, and the channel it was delivered to, never a
+        thread) of a sent message that shows a topic, found as `topic_of` says."""
         where, args = "platform = ? and message_id = ?", [platform, message_id]
         if platform != "discord":
             where, args = where + " and channel = ?", [*args, channel]
-        found = self._db.one(
-            f"select day, topic from deliveries where {where} and state = 'sent' "
+        return self._db.one(
+            f"select day, topic, channel from deliveries where {where} and state = 'sent' "
             "and topic != '' order by day desc limit 1",
             args,
         )
-        return (date.fromisoformat(found["day"]), found["topic"]) if found else None
 
     def set_thread(self, day: date, platform: str, channel: str, part: int, thread: str) -> None:
         self._update(day, platform, channel, part, thread_id=thread)

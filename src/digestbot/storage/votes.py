@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from digestbot.core.feedback import ChannelVotes, TopicVotes
 from digestbot.storage.base import Database, now_text
+from digestbot.storage.ledger import Ledger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,24 +31,11 @@ class Votes:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def shown_topic(self, platform: str, channel: str, message_id: str) -> dict[str, str] | None:
-        """The delivered message's day, topic (`post_id`) and channel, if it shows a topic."""
-        where = "platform = ? and message_id = ? and topic != ''"
-        args = [platform, message_id]
-        if platform not in _BY_MESSAGE_ALONE:
-            where += " and channel = ?"
-            args.append(channel)
-        return self._db.one(
-            f"select day, topic as post_id, channel from deliveries where {where} "
-            "order by day desc limit 1",
-            args,
-        )
-
     def record(
         self, platform: str, channel: str, message_id: str, user: str, emoji: str, value: int
     ) -> bool:
         """Keep a vote on a topic's message; False (nothing kept) for any other message."""
-        shown = self.shown_topic(platform, channel, message_id)
+        shown = Ledger(self._db).shown_in(platform, channel, message_id)
         if shown is None:
             return False
         self._db.execute(
@@ -59,7 +47,7 @@ class Votes:
                    voted_at = excluded.voted_at""",
             [
                 platform, shown["channel"], message_id, user, emoji, value,
-                shown["day"], shown["post_id"], now_text(),
+                shown["day"], shown["topic"], now_text(),
             ],
         )  # fmt: skip
         return True
