@@ -118,8 +118,11 @@ class DigestCommands(Protocol):
 
     async def handle(self, request: DigestRequest) -> Reply: ...
 
-    async def handle_text(self, text: str, user: str, is_admin: bool) -> Reply:
-        """The same, from the words typed after /digest (Slack sends them as one string)."""
+    async def handle_text(
+        self, text: str, user: str, is_admin: bool, *, platform: str = "", channel: str = ""
+    ) -> Reply:
+        """The same, from the words typed after /digest (Slack sends them as one string)
+        in `channel` of `platform`."""
         ...
 
 
@@ -133,7 +136,9 @@ class DigestArchive(Protocol):
 
 
 class RunLog(Protocol):
-    def start(self, command: str, day: date, model: str, owner: str) -> int: ...
+    def start(
+        self, command: str, day: date, model: str, owner: str, now: datetime | None = None
+    ) -> int: ...
 
     def finish(self, run_id: int, status: str, message: str, usage: Usage) -> None: ...
 
@@ -216,6 +221,10 @@ class Reports(Protocol):
     def recent_failures(self, since: datetime) -> list[str]: ...
 
     def month_usage(self, month: date) -> dict[str, Any]: ...
+
+    def spend(self, now: datetime) -> dict[str, Any]:
+        """The LLM cost of the runs started on `now`'s day and in its month (UTC)."""
+        ...
 
     def predictions_made(self, since: date | None) -> list[tuple[date, str, str]]: ...
 
