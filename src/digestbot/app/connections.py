@@ -26,6 +26,7 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential, wait_rando
 from digestbot.app.wiring import Wiring
 from digestbot.chat.discord.client import DiscordPlatform, build_bot
 from digestbot.chat.slack.app import SlackPlatform, build_app, slack_client, slack_error
+from digestbot.core.approval import Decide
 from digestbot.core.feedback import Reaction
 from digestbot.core.ports import DigestCommands
 
@@ -72,15 +73,20 @@ async def close_quietly(close: Callable[[], Awaitable[None]]) -> None:
 
 
 def discord_connection(
-    wiring: Wiring, service: DigestCommands, token: str, on_reaction: ReactionSink | None = None
+    wiring: Wiring,
+    service: DigestCommands,
+    token: str,
+    on_reaction: ReactionSink | None = None,
+    on_press: Decide | None = None,
 ) -> Callable[[], Awaitable[None]]:
-    """One try at the Gateway: log in, share the session with deliveries, stay connected."""
+    """One try at the Gateway: log in, share the session with deliveries, stay connected.
+    Reactions go to `on_reaction`, presses of a draft's buttons to `on_press`."""
     s = wiring.settings.discord
     discord.http.Route.BASE = s.api_base_url.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(s.gateway_url)
 
     async def connect() -> None:
-        client = build_bot(service, set(s.admins), on_reaction)
+        client = build_bot(service, set(s.admins), on_reaction, on_press)
         platform = None
         try:
             try:
@@ -123,6 +129,7 @@ def discord_connection(
 def slack_connection(
     wiring: Wiring, service: DigestCommands, bot_token: str, app_token: str | None,
     signing_secret: str | None, on_reaction: ReactionSink | None = None,
+    on_press: Decide | None = None,
 ) -> Callable[[], Awaitable[None]]:  # fmt: skip
     """One try at Slack: Socket Mode (the SDK then reconnects by itself) or the HTTP
     endpoint; the Web API client is shared with deliveries."""
@@ -132,7 +139,7 @@ def slack_connection(
     admins = set(s.admins)
 
     async def socket_mode() -> None:
-        bolt = build_app(service, client, admins, on_reaction=on_reaction)
+        bolt = build_app(service, client, admins, on_reaction=on_reaction, on_press=on_press)
         handler = AsyncSocketModeHandler(bolt, app_token)
         try:
             try:
@@ -158,7 +165,7 @@ def slack_connection(
             await close_quietly(handler.close_async)
 
     async def http_endpoint() -> None:
-        bolt = build_app(service, client, admins, signing_secret, on_reaction)
+        bolt = build_app(service, client, admins, signing_secret, on_reaction, on_press)
         runner = web.AppRunner(bolt.web_app(path=s.http_path, port=s.http_port))
         await runner.setup()
         try:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from digestbot.app.wiring import Wiring
 from digestbot.config.loader import Config
+from digestbot.core.approval import APPROVED
 from digestbot.core.budget import (
     Budget,
     Estimate,
@@ -28,12 +29,13 @@ from digestbot.core.links import with_links
 from digestbot.core.models import Collection, Digest, DigestMode
 from digestbot.core.notify import Notifier
 from digestbot.core.pipeline import Outcome, Pipeline
-from digestbot.core.ports import Progress, Published
+from digestbot.core.ports import Progress, Published, Publisher
 from digestbot.sources import replay
 from digestbot.storage.store import Store, open_scratch_copy
 
 if TYPE_CHECKING:
     from digestbot.core.analyse import Analyst
+    from digestbot.core.approval import Approver
     from digestbot.llm.embeddings import StoryEmbeddings
 
 log = logging.getLogger("digestbot")
@@ -102,9 +104,7 @@ class App:
                 if cap is None:
                     analyst = await llm.enter_async_context(wiring.analyst(store))
                     embeddings = await llm.enter_async_context(wiring.story_embeddings())
-                publishers = [] if dry_run else [wiring.blog()]
-                if post and not dry_run:
-                    publishers += wiring.chat_publishers(store)
+                publishers = [] if dry_run else self._publishers(store, day, post=post)
                 pipeline = Pipeline(
                     store,
                     analyst,
@@ -128,6 +128,44 @@ class App:
                 notifier = Notifier(store.notices, wiring.admin_channels())
                 await notifier.report(today, [cap.notice], about="the LLM budget")
             return outcome
+
+    def _publishers(self, store: Store, day: date, *, post: bool) -> list[Publisher]:
+        """Where the day's digest goes: the blog, and with `post` the chat channels. With
+        [approval] and the day not approved, neither: its drafts go to the admin
+        channels (unless `post` is off), and approving publishes it everywhere."""
+        approver = self.approver(store)
+        if approver is not None and approver.state(day) != APPROVED:
+            return [approver] if post else []
+        return [self.wiring.blog(), *(self.wiring.chat_publishers(store) if post else ())]
+
+    def approver(self, store: Store) -> Approver | None:
+        """What puts digests up for approval and carries out the decisions (with the
+        store's history), or None while [approval] is off."""
+        s = self.settings.approval
+        if not s.enabled:
+            return None
+        from digestbot.chat.discord.approval import render_draft as discord_draft
+        from digestbot.chat.slack.approval import render_draft as slack_draft
+        from digestbot.core.approval import Approver
+
+        async def publish(digest: Digest) -> tuple[Published, ...]:
+            publishers = [self.wiring.blog(), *self.wiring.chat_publishers(store)]
+            return tuple(await asyncio.gather(*(p.publish(digest) for p in publishers)))
+
+        def load(day: date) -> Digest | None:
+            digest = store.digests.load(day)
+            return with_links(digest, self.wiring.post_url) if digest else None
+
+        return Approver(
+            store.approvals,
+            self.wiring.admin_channels(),
+            {"discord": discord_draft, "slack": slack_draft},
+            publish,
+            load,
+            deadline_minutes=s.deadline,
+            on_deadline=s.on_deadline,
+            clock=self.clock,
+        )
 
     def budget(self) -> Budget:
         s = self.settings.llm
@@ -166,6 +204,8 @@ class App:
                 raise MissingDigest(
                     f"there is no digest for {day} in history: run `digestbot generate` first"
                 )
+            if (approver := self.approver(store)) and (held := approver.holding(day)):
+                raise held
             digest = with_links(digest, self.wiring.post_url)
             publishers = self.wiring.chat_publishers(store)
             return tuple(await asyncio.gather(*(p.publish(digest) for p in publishers)))

@@ -6,6 +6,10 @@ each other: each platform's connection is kept up on its own (app/connections.py
 deliveries reuse one logged-in session per platform. On SIGINT/SIGTERM a running digest
 gets `shutdown_grace_seconds` to finish; whatever it had not delivered stays in the
 ledger as pending, its run is recorded as interrupted, and the next start completes it.
+
+With [approval], the admins' presses of a draft's buttons arrive on either platform's
+connection and are carried out here, and a watcher decides the drafts left undecided
+past `[approval] deadline` (those already past it at start at once).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack, suppress
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import discord
@@ -36,7 +41,13 @@ from digestbot.core.feedback import VoteCounter
 from digestbot.core.notify import Notifier
 from digestbot.storage.store import open_store
 
+if TYPE_CHECKING:
+    from digestbot.core.approval import Approver
+
 log = logging.getLogger("digestbot")
+# The most the deadline watcher sleeps between looks: it also finds the drafts that
+# another process (`digestbot generate`) posted, and a clock that jumped.
+DEADLINE_CHECK_SECONDS = 60.0
 
 
 def schedule_of(app: App) -> Schedule:
@@ -57,6 +68,8 @@ class BotRunner:
         self._votes: VoteCounter | None = None  # reactions to topics' messages, as votes
         self._retry_until: dict[date, datetime] = {}
         self._retries: set[asyncio.TimerHandle] = set()
+        self._approver: Approver | None = None
+        self._deadlines = asyncio.Event()  # set: the watcher looks at the deadlines again
         self.ready = asyncio.Event()  # set once every part has started
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -82,10 +95,13 @@ class BotRunner:
                 profiles=channel_profiles(settings, store.profiles),
                 budget=self.app.budget(),
             )
+            self._approver = self.app.approver(store)
             async with AsyncExitStack() as sessions:
                 await sessions.enter_async_context(wiring.kept_sessions())
                 self._connect_discord(service)
                 self._connect_slack(service)
+                if self._approver is not None and settings.approval.deadline:
+                    self._connections.add(asyncio.create_task(self._watch_deadlines()))
                 if settings.schedule.enabled:
                     self._start_schedule()
                 self.ready.set()
@@ -148,6 +164,7 @@ class BotRunner:
             self._jobs.add(task)  # so a stop waits for it
         try:
             problems, retry = await self._make(day)
+            self._deadlines.set()  # a new draft may have a deadline
             if self._notifier:
                 await self._notifier.report(day, problems)
             if retry:
@@ -187,6 +204,35 @@ class BotRunner:
         every = timedelta(seconds=self.app.settings.schedule.retry_seconds)
         return self._clock() + every <= self._retry_deadline(day)
 
+    async def _pressed(self, day: date, approve: bool, user: str, is_admin: bool) -> str:
+        """A press of a draft's Approve or Skip, on either platform."""
+        if self._approver is None:
+            return "Approval is off ([approval] enabled): this draft decides nothing now."
+        try:
+            return await self._approver.decide(day, approve, user, is_admin)
+        finally:
+            self._deadlines.set()
+
+    async def _watch_deadlines(self) -> None:
+        """Decide each draft undecided past the deadline, as `on_deadline` says: those
+        past it now, then each as its time comes (looked at again after each draft and
+        decision, and at least every DEADLINE_CHECK_SECONDS)."""
+        approver = self._approver
+        assert approver is not None
+        while True:
+            self._deadlines.clear()
+            nap = DEADLINE_CHECK_SECONDS
+            try:
+                if decided := await approver.expire():
+                    log.info("approval deadline passed: decided %s", ", ".join(map(str, decided)))
+                if (due := approver.next_deadline()) is not None:
+                    until = (due - self._clock()).total_seconds()
+                    nap = min(max(until, 0.0), DEADLINE_CHECK_SECONDS)
+            except Exception:
+                log.exception("the approval deadline check failed")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._deadlines.wait(), nap)
+
     async def settled(self) -> None:
         """Wait until no digest job is running (the catch-up at start, a scheduled run)."""
         while running := {t for t in self._jobs if not t.done()}:
@@ -208,7 +254,9 @@ class BotRunner:
             return
         self._keep(
             "Discord",
-            discord_connection(self.app.wiring, service, token.get_secret_value(), self._votes),
+            discord_connection(
+                self.app.wiring, service, token.get_secret_value(), self._votes, self._pressed
+            ),
         )
 
     def _connect_slack(self, service: DigestService) -> None:
@@ -228,7 +276,7 @@ class BotRunner:
             slack_connection(
                 self.app.wiring, service, secrets.slack_bot_token.get_secret_value(),
                 app_token.get_secret_value() if app_token else None,
-                signing.get_secret_value() if signing else None, self._votes,
+                signing.get_secret_value() if signing else None, self._votes, self._pressed,
             ),
         )  # fmt: skip
 

@@ -64,6 +64,7 @@ def check_command(args: argparse.Namespace) -> int:
         if schedule.enabled
         else "off",
     )
+    say("approval", ("drafts to the admins first; " + (f"{s.approval.on_deadline} after {s.approval.deadline} min undecided" if s.approval.deadline else "no deadline")) if s.approval.enabled else "off")  # noqa: E501  # fmt: skip
     reads_reddit = any(source.kind == "reddit" for source in sources_in_force(s))
     if reads_reddit and not mode.uses_reddit_api:
         missing = "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (optional: RSS is used)"

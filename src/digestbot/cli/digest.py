@@ -135,7 +135,7 @@ def _summary(outcome: Outcome) -> None:
         ("cost", f"${usage.cost_usd:.4f}"),
         ("time", f"{outcome.seconds:.1f} s"),
     ]
-    rows += [("published", p.summary) for p in outcome.published]
+    rows += [_published_row(p.summary) for p in outcome.published]
     for key, value in rows:
         warn(key, value, colour="bold")
     for problem in outcome.problems:
@@ -145,6 +145,12 @@ def _summary(outcome: Outcome) -> None:
     for topic in digest.topics:
         if topic.analysis.status is AnalysisStatus.FAILED:
             warn("no analysis", f"{topic.title[:80]} ({topic.analysis.error})")
+
+
+def _published_row(summary: str) -> tuple[str, str]:
+    """Where the digest went; approval's line ("approval: ...") says so instead."""
+    label, _, rest = summary.partition(": ")
+    return ("approval", rest) if label == "approval" else ("published", summary)
 
 
 def _grounding(digest: Digest) -> str:

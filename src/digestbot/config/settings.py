@@ -210,4 +210,17 @@ class Settings(Section):
     commands: CommandSettings = CommandSettings()
 
     def problems(self) -> list[str]:
-        return list_problems(self.sources)
+        found = list_problems(self.sources)
+        if self.approval.enabled and not (self.discord.admin_channel or self.slack.admin_channel):
+            found.append(
+                "approval: enabled, but there is no admin channel for its drafts: set "
+                "discord.admin_channel or slack.admin_channel"
+            )
+        elif self.approval.enabled and not (
+            self.discord.admins or self.slack.admins or self.approval.deadline
+        ):
+            found.append(
+                "approval: enabled, but no one may approve (discord.admins, slack.admins) "
+                "and there is no approval.deadline: no digest would ever be published"
+            )
+        return found

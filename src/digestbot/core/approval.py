@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from digestbot.core.errors import DeliveryError
+from digestbot.core.errors import DeliveryError, DigestbotError
 from digestbot.core.models import Digest
 from digestbot.core.notify import AdminChannel
 from digestbot.core.ports import Published
@@ -71,6 +71,30 @@ class ApprovalLog(Protocol):
 
 # A platform's draft message: the digest's headline with the decision, or the buttons.
 DraftRenderer = Callable[[Digest, Decision], Any]
+# A press of a draft's button: (day, approve?, user id, is an admin) -> what to tell them.
+Decide = Callable[[date, bool, str, bool], Awaitable[str]]
+
+
+class NotApproved(DigestbotError):
+    """A digest that approval holds back: awaiting a decision, or skipped."""
+
+
+def holding(day: date, record: ApprovalRecord | None) -> NotApproved | None:
+    """Why approval keeps the digest of `day` from the channels; None once approved."""
+    decision = decision_of(record)
+    if decision is None:
+        return NotApproved(
+            f"the digest of {day} has not been put up for approval: `digestbot generate "
+            f"--date {day}` posts its draft to the admin channels"
+        )
+    if decision.state == PENDING:
+        return NotApproved(
+            f"the digest of {day} awaits approval: an admin presses Approve or Skip on "
+            "its draft in the admin channel"
+        )
+    if decision.state == SKIPPED:
+        return NotApproved(f"the digest of {day} was skipped ({decision_line(decision)})")
+    return None
 
 
 def decision_of(record: ApprovalRecord | None) -> Decision | None:
@@ -90,6 +114,11 @@ def decision_line(decision: Decision) -> str:
 
 
 class Approver:
+    """Puts digests up for approval and carries out the decisions. As a Publisher (its
+    `publish` is `request`) it stands in for the digest's publishers until approved."""
+
+    name = "approval"
+
     def __init__(
         self,
         log_: ApprovalLog,
@@ -116,18 +145,36 @@ class Approver:
         record = self._log.get(day)
         return record.state if record else ""
 
+    def holding(self, day: date) -> NotApproved | None:
+        """Why the digest of `day` may not go to the channels yet; None once approved."""
+        return holding(day, self._log.get(day))
+
+    async def publish(self, digest: Digest) -> Published:
+        return await self.request(digest)
+
     async def request(self, digest: Digest) -> Published:
-        """Put the digest up for approval: its drafts in every admin channel, each once."""
+        """Put the digest up for approval: its drafts in every admin channel, each once
+        (a digest made again has its drafts edited). A decided one's drafts show the
+        decision; nothing is published here."""
+        if not self._admin_channels:
+            problem = (
+                "approval: no admin channel can take the draft: set discord.admin_channel "
+                "or slack.admin_channel, and the platform's token"
+            )
+            return Published("approval: no draft posted", (problem,), delivered=False)
         record = self._log.request(digest.day, self._clock())
         decision = decision_of(record) or Decision(PENDING)
         problems = await self._show(digest, decision)
         posted = len(self._admin_channels) - len(problems)
-        summary = (
-            f"approval: {decision_line(decision)}"
-            if decision.state != PENDING
-            else f"approval: a draft in {posted} admin channel{'s' if posted != 1 else ''}"
-        )
-        return Published(summary, tuple(problems), delivered=posted > 0, retry=bool(problems))
+        if decision.state != PENDING:
+            summary = f"approval: {decision_line(decision)}"
+        else:
+            summary = (
+                f"approval: the digest awaits approval in {posted} admin channel"
+                f"{'s' if posted != 1 else ''} (a draft with Approve and Skip)"
+            )
+        delivered = posted > 0 or decision.state != PENDING
+        return Published(summary, tuple(problems), delivered=delivered, retry=bool(problems))
 
     async def decide(self, day: date, approve: bool, user: str, is_admin: bool) -> str:
         """An admin's press: the decision, the drafts edited, and on approval the digest

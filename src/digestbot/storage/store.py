@@ -1,6 +1,6 @@
 """The history as the bot uses it: one database, opened for writing, and its parts by
 concern behind one facade (digests, runs, the analysis cache, the delivery ledger and
-notices, claims, reports, search, what model servers take, votes)."""
+notices, claims, reports, search, what model servers take, votes, approvals)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import sqlite3
 
 from digestbot.storage import schema
+from digestbot.storage.approvals import Approvals
 from digestbot.storage.articles import Articles
 from digestbot.storage.base import Database, no_history, storage_error, uri_path
 from digestbot.storage.cache import AnalysisCache
@@ -39,6 +40,7 @@ class Store:
         self.articles = Articles(db)
         self.profiles = Profiles(db)
         self.votes = Votes(db)
+        self.approvals = Approvals(db)
 
     def close(self) -> None:
         self.db.close()

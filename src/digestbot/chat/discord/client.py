@@ -21,6 +21,7 @@ from tenacity import (
     wait_random,
 )
 
+from digestbot.chat.discord.approval import DiscordDraft, attach_approval, view_of
 from digestbot.chat.discord.reactions import INTENTS, ReactionSink, attach_reactions
 from digestbot.chat.discord.render import (
     DiscordMessage,
@@ -30,6 +31,7 @@ from digestbot.chat.discord.render import (
     render_search,
     topic_embed,
 )
+from digestbot.core.approval import Decide
 from digestbot.core.errors import DeliveryError
 from digestbot.core.models import Digest, DigestRequest, Reply, Want
 from digestbot.core.ports import DigestCommands
@@ -122,6 +124,7 @@ class DiscordPlatform:
                 embeds=[discord.Embed.from_dict(e) for e in message.embeds],
                 nonce=key,  # with enforce_nonce: a resend within minutes returns the same message
                 allowed_mentions=discord.AllowedMentions.none(),
+                **_components(message),
             ),
         )
         return str(posted.id)
@@ -137,6 +140,7 @@ class DiscordPlatform:
                     content=message.content or None,
                     embeds=[discord.Embed.from_dict(e) for e in message.embeds],
                     allowed_mentions=discord.AllowedMentions.none(),
+                    **_components(message),
                 ),
             )
         except DeliveryError as exc:
@@ -175,6 +179,11 @@ class DiscordPlatform:
         self, channel: str, key: str, since: datetime, thread: str | None
     ) -> str | None:
         return None  # the nonce makes a resend return the message Discord already has
+
+
+def _components(message: DiscordMessage) -> dict[str, discord.ui.View | None]:
+    """A draft's buttons (none: removed); other messages leave components alone."""
+    return {"view": view_of(message.components)} if isinstance(message, DiscordDraft) else {}
 
 
 @asynccontextmanager
@@ -297,12 +306,18 @@ def command_tree(
 
 
 def build_bot(
-    service: DigestCommands, admins: Collection[str], on_reaction: ReactionSink | None = None
+    service: DigestCommands,
+    admins: Collection[str],
+    on_reaction: ReactionSink | None = None,
+    on_press: Decide | None = None,
 ) -> discord.Client:
-    """A gateway client that answers /digest and passes reactions (votes) on to
-    `on_reaction`; it needs no privileged intents."""
+    """A gateway client that answers /digest, passes reactions (votes) on to
+    `on_reaction` and presses of a draft's Approve and Skip to `on_press`; it needs no
+    privileged intents."""
     client = discord.Client(intents=INTENTS)
     command_tree(client, service, admins)
     if on_reaction is not None:
         attach_reactions(client, on_reaction)
+    if on_press is not None:
+        attach_approval(client, on_press, admins)
     return client

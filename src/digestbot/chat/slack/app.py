@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from digestbot.chat.slack.approval import attach_approval
 from digestbot.chat.slack.reactions import ReactionSink, attach_reactions
 from digestbot.chat.slack.render import (
     FALLBACK_MAX,
@@ -27,6 +28,7 @@ from digestbot.chat.slack.render import (
     render_slack,
     topic_blocks,
 )
+from digestbot.core.approval import Decide
 from digestbot.core.errors import DeliveryError
 from digestbot.core.models import Digest, Reply
 from digestbot.core.ports import DigestCommands
@@ -220,9 +222,11 @@ def build_app(
     admins: Collection[str],
     signing_secret: str | None = None,
     on_reaction: ReactionSink | None = None,
+    on_press: Decide | None = None,
 ) -> AsyncApp:
-    """A Bolt app answering /digest and passing reactions (votes) on to `on_reaction`:
-    Socket Mode needs no signing secret, HTTP mode does."""
+    """A Bolt app answering /digest, passing reactions (votes) on to `on_reaction` and
+    presses of a draft's Approve and Skip to `on_press`: Socket Mode needs no signing
+    secret, HTTP mode does."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
@@ -256,4 +260,6 @@ def build_app(
 
     if on_reaction is not None:
         attach_reactions(app, on_reaction)
+    if on_press is not None:
+        attach_approval(app, on_press, admins)
     return app
