@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from digestbot.core.editions import (
 from digestbot.core.errors import SourceError
 from digestbot.core.links import PostUrl, no_url, with_links
 from digestbot.core.models import Collection, Digest, DigestMode, Topic, Usage
+from digestbot.core.outcome import INTERRUPTED, Outcome, RunStatus
 from digestbot.core.ports import (
     ArticleSource,
     Embeddings,
@@ -46,43 +47,6 @@ class NoProgress:
 
     def analysed(self, done: int, total: int) -> None:
         pass
-
-
-class RunStatus:
-    """How a run ended, as recorded and as the command's exit code tells it."""
-
-    OK = "ok"  # complete, and delivered everywhere it was meant to go
-    DEGRADED = "degraded"  # published, with problems (a topic, a channel, the post)
-    FAILED = "failed"  # nothing was published
-    INTERRUPTED = "interrupted"  # stopped half way (shut down, killed); completed later
-
-
-INTERRUPTED = "stopped by a shutdown before it finished; the next start completes it"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    digest: Digest
-    created: bool  # False: the day already had a digest and it was kept
-    published: tuple[Published, ...]
-    seconds: float
-
-    @property
-    def problems(self) -> tuple[str, ...]:
-        """What needs attention: the digest's own problems, then its deliveries'."""
-        delivery = tuple(p for published in self.published for p in published.problems)
-        return self.digest.problems + delivery
-
-    @property
-    def retry(self) -> bool:
-        """Whether a delivery failed in a way that may pass: worth another try later."""
-        return any(p.retry for p in self.published)
-
-    @property
-    def status(self) -> str:
-        if self.published and not any(p.delivered for p in self.published):
-            return RunStatus.FAILED
-        return RunStatus.DEGRADED if self.problems else RunStatus.OK
 
 
 class Pipeline:
