@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from digestbot.storage.base import Database
-from digestbot.storage.schema import SEARCH_FIELDS, SEARCH_ROWS
+from digestbot.storage.schema_steps import SEARCH_FIELDS, SEARCH_ROWS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
