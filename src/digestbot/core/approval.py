@@ -103,14 +103,25 @@ def decision_of(record: ApprovalRecord | None) -> Decision | None:
     return Decision(record.state, record.decided_by, record.decided_at)
 
 
-def decision_line(decision: Decision) -> str:
-    """The words a decided draft shows: "Approved by <@id> at 2026-11-30 05:42 UTC"."""
+def decision_line(decision: Decision, viewer: str = "") -> str:
+    """The words a decided draft shows: "Approved by <@id> at 2026-11-30 05:42 UTC".
+    `viewer`: the platform the words are shown on, where the decider is a mention if
+    they pressed on that platform."""
     if decision.state == PENDING:
-        return "Draft: approve to publish it to every channel, or skip it."
+        return "approve to publish it to every channel, or skip it."
     verb = "Approved" if decision.state == APPROVED else "Skipped"
     when = decision.at.replace("T", " ")[:16] + " UTC" if decision.at else ""
-    who = "the deadline" if decision.by == DEADLINE else f"<@{decision.by}>"
-    return f"{verb} by {who}" + (f" at {when}" if when else "")
+    return f"{verb} by {_who(decision.by, viewer)}" + (f" at {when}" if when else "")
+
+
+def _who(by: str, viewer: str) -> str:
+    """The decider, as `by` names them: "deadline", or "<platform>:<user id>"."""
+    if by == DEADLINE:
+        return "the deadline"
+    platform, qualified, user = by.partition(":")
+    if not qualified:
+        return f"<@{by}>"
+    return f"<@{user}>" if platform == viewer else f"{platform.capitalize()} user {user}"
 
 
 class Approver:
@@ -178,7 +189,8 @@ class Approver:
 
     async def decide(self, day: date, approve: bool, user: str, is_admin: bool) -> str:
         """An admin's press: the decision, the drafts edited, and on approval the digest
-        published. Returns what to tell the one who pressed."""
+        published. `user` is "<platform>:<user id>". Returns what to tell the one who
+        pressed (on that platform)."""
         if not is_admin:
             return NOT_ADMIN
         return await self._decide(day, APPROVED if approve else SKIPPED, user)
@@ -212,7 +224,7 @@ class Approver:
             decided = decision_of(self._log.get(day))
             if decided is None or decided.state == PENDING:
                 return f"The digest of {day} was never put up for approval."
-            return f"Already decided: {decision_line(decided)}."
+            return f"Already decided: {decision_line(decided, by.partition(':')[0])}."
         decision = decision_of(self._log.get(day)) or Decision(state, by)
         log.info("digest %s %s by %s", day, state, by)
         await self._show(digest, decision)

@@ -70,7 +70,7 @@ def render_draft(digest: Digest, decision: Decision) -> DiscordDraft:
     """The draft as the admins see it: what it is (a draft, or who decided), then the
     headline as the channels will get it, cut to one message; buttons while pending."""
     pending = decision.state == PENDING
-    line = decision_line(decision)
+    line = decision_line(decision, "discord")
     status = f"**Draft**: {line}" if pending else f"**{line}**"
     lines = [status, heading(digest), *headline_lines(digest, MARKUP, LIMIT)]
     chunks = pack_lines(lines, LIMIT)
@@ -113,7 +113,7 @@ def attach_approval(client: discord.Client, decide: Decide, admins: Collection[s
         user = str(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            answer = await decide(day, approve, user, user in admins)
+            answer = await decide(day, approve, f"discord:{user}", user in admins)
         except Exception:
             log.exception("the %s press on the draft of %s failed", data.get("custom_id"), day)
             answer = "Something went wrong on our side; it has been logged."

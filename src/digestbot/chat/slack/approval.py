@@ -52,7 +52,8 @@ def render_draft(digest: Digest, decision: Decision) -> SlackMessage:
     """The draft as the admins see it: what it is (a draft, or who decided), then the
     headline as the channels will get it, as one message; buttons while pending."""
     pending = decision.state == PENDING
-    status = f"*Draft*: {decision_line(decision)}" if pending else f"*{decision_line(decision)}*"
+    line = decision_line(decision, "slack")
+    status = f"*Draft*: {line}" if pending else f"*{line}*"
     headline = render_headline(digest)
     room = BLOCKS_MAX - 3  # the status, a "goes on" line, the buttons
     blocks: list[Block] = [section(status), *headline[0].blocks[:room]]
@@ -60,7 +61,7 @@ def render_draft(digest: Digest, decision: Decision) -> SlackMessage:
         blocks.append(section(MORE))
     if pending:
         blocks.append(buttons(digest.day))
-    what = "Draft awaiting approval" if pending else decision_line(decision)
+    what = "Draft awaiting approval" if pending else line
     text = escape(f"{what}: {digest.heading}", FALLBACK_MAX)
     return SlackMessage(text=text, blocks=tuple(blocks))
 
@@ -79,7 +80,8 @@ def attach_approval(app: AsyncApp, decide: Decide, admins: Collection[str]) -> N
                           replace_original=False)  # fmt: skip
             return
         try:
-            answer = await decide(day, action.get("action_id") == APPROVE, user, user in admins)
+            approve = action.get("action_id") == APPROVE
+            answer = await decide(day, approve, f"slack:{user}", user in admins)
         except Exception:
             log.exception("the %s press on the draft of %s failed", action.get("action_id"), day)
             answer = "Something went wrong on our side; it has been logged."
