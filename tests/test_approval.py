@@ -68,6 +68,12 @@ class Approval:
         seen = self.discord.seen(f"/api/v10/channels/{DISCORD_ADMIN_CHANNEL}/messages")
         return [r.json().get("components") for r in seen if r.method in ("POST", "PATCH")]
 
+    def state(self) -> str:
+        """The day's approval as the history has it: pending, approved or skipped."""
+        with open_store(str(self.path.parent / "history.db"), read_only=True) as store:
+            record = store.approvals.get(DAY)
+        return record.state if record else ""
+
     def blog_posts(self) -> list[Path]:
         return sorted((self.path.parent / "blog").rglob("*.md"))
 
@@ -296,7 +302,7 @@ async def test_a_draft_undecided_past_the_deadline_is_published_by_the_running_b
     now[0] = drafted + timedelta(seconds=50)
     async with setup.bot(lambda: now[0]) as bot:
         # The watcher looked at start (the bot has connected since): not yet.
-        assert set(setup.channel_messages().values()) == {0}
+        assert setup.state() == "pending" and set(setup.channel_messages().values()) == {0}
         now[0] = drafted + timedelta(seconds=61)
         await until(lambda: all(setup.channel_messages().values()), 30)
         await until(lambda: setup.discord_components()[-1] == [], 10)
