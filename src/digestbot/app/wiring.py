@@ -297,21 +297,24 @@ class Wiring:
         """Whether some chat platform has both a token and channels to post to."""
         return any(opener and channels for _, opener, channels, _ in self._platforms())
 
-    def chat_publishers(self, store: Store) -> list[ChatPublisher]:
+    def chat_publishers(self, store: Store, due_by: str = "") -> list[ChatPublisher]:
         """A publisher for each chat platform that has a token and channels, with the
-        channels whose edition sets threads its own way."""
+        channels whose edition sets threads its own way. With `due_by` ("HH:MM" in the
+        schedule's timezone), only the channels whose time has come by then."""
+        profiles = self.profiles(store).profiles()
         threads = {
             (p.platform, p.channel): p.threads
-            for p in self.profiles(store).profiles()
+            for p in profiles
             if p.origin.get("threads") != "default"
         }
+        late = {(p.platform, p.channel) for p in profiles if due_by and p.time > due_by}
         return [
             ChatPublisher(
                 name,
                 opener,
                 store.ledger,
                 store.claims,
-                channels,
+                [c for c in channels if (name, c) not in late],
                 concurrency=self.settings.delivery.concurrency,
                 pace_seconds=self.settings.delivery.pace_seconds,
                 owner=self.owner,
@@ -319,8 +322,14 @@ class Wiring:
                 threads={c: t for (platform, c), t in threads.items() if platform == name},
             )
             for name, opener, channels, _ in self._platforms()
-            if opener and channels
+            if opener and any((name, c) not in late for c in channels)
         ]
+
+    def delivery_times(self, store: Store) -> list[str]:
+        """The times ("HH:MM", the schedule's timezone) some channel receives the digest
+        at: the schedule's own, and any a channel's edition sets."""
+        times = {p.time for p in self.profiles(store).profiles()}
+        return sorted(times | {self.settings.schedule.time})
 
     def admin_channels(self) -> list[AdminChannel]:
         return [
