@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,12 @@ class Approval:
         with open_store(str(self.path.parent / "history.db"), read_only=True) as store:
             record = store.approvals.get(DAY)
         return record.state if record else ""
+
+    def drafts_decided(self) -> bool:
+        """Both drafts were edited to have no buttons."""
+        _, slack = self.drafts()
+        buttons = [b for b in slack["blocks"] if b["type"] == "actions"]
+        return self.discord_components()[-1] == [] and not buttons
 
     def blog_posts(self) -> list[Path]:
         return sorted((self.path.parent / "blog").rglob("*.md"))
@@ -305,7 +312,7 @@ async def test_a_draft_undecided_past_the_deadline_is_published_by_the_running_b
         assert setup.state() == "pending" and set(setup.channel_messages().values()) == {0}
         now[0] = drafted + timedelta(seconds=61)
         await until(lambda: all(setup.channel_messages().values()), 30)
-        await until(lambda: setup.discord_components()[-1] == [], 10)
+        await until(setup.drafts_decided, 10)
         assert_decided_drafts(setup, "Approved", "the deadline", "the deadline")
         assert await setup.press_discord("skip", DISCORD_ADMIN) == (
             "Already decided: Approved by the deadline at 2026-11-30 05:31 UTC."
@@ -321,7 +328,7 @@ async def test_a_draft_already_past_its_deadline_at_start_is_skipped_at_once(
     drafted = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
     await setup.app(lambda: drafted).generate(DAY)
     async with setup.bot(lambda: drafted + timedelta(minutes=5)):
-        await until(lambda: setup.discord_components()[-1] == [], 30)
+        await until(setup.drafts_decided, 30)
         assert_decided_drafts(setup, "Skipped", "the deadline", "the deadline")
     assert set(setup.channel_messages().values()) == {0} and setup.blog_posts() == []
 
@@ -342,3 +349,42 @@ def test_config_check_states_the_approval(approval: Callable[..., Approval]) -> 
     setup = approval(deadline=30, on_deadline="skip")
     result = setup.cli("config", "check")
     assert "approval     drafts to the admins first; skip after 30 min undecided" in result.stdout
+
+
+# -- the drafts' limits --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", ["pending", "approved"])
+def test_the_largest_digest_s_draft_is_one_message_within_each_platform_s_limits(
+    state: str,
+) -> None:
+    from digestbot.chat.discord.approval import render_draft as discord_draft
+    from digestbot.chat.slack.approval import render_draft as slack_draft
+    from digestbot.chat.slack.render import SIZE_BUDGET
+    from digestbot.core.approval import Decision
+    from digestbot.core.models import Analysis, Prediction, SourcePost, Topic, Trending
+    from tests.limits import check_discord, check_slack, slack_size
+    from tests.test_render_limits import MOMENT, OK, digest
+
+    hostile = "**[x](https://e.example)** <@1> @everyone `#` > _~|" * 40
+    topics = [
+        Topic(
+            SourcePost(f"p{i}", "r", hostile, "https://e.example/" + "a" * 600, MOMENT, hostile),
+            title=f"T{i:02d} {hostile}",
+            analysis=Analysis(OK, hostile * 5, hostile * 5),
+        )
+        for i in range(1, 26)
+    ]
+    trending = [Trending(f"t{i}", hostile, "https://e.example/" + "b" * 490) for i in range(50)]
+    predictions = [Prediction(hostile, hostile, hostile * 3) for _ in range(60)]
+    big = digest(topics, trending, predictions)
+    decision = Decision(state, "slack:U0000000ADM", "2026-11-30T05:42:00+00:00")
+    discord, slack = discord_draft(big, decision), slack_draft(big, decision)
+    check_discord([discord])
+    actions = [b for b in slack.blocks if b["type"] == "actions"]
+    check_slack([replace(slack, blocks=tuple(b for b in slack.blocks if b not in actions))])
+    assert len(slack.blocks) <= 50 and slack_size(slack) <= SIZE_BUDGET
+    assert "@everyone" not in discord.content  # made inert, as in every message
+    assert discord.content.endswith("the channels get all of it)")
+    assert bool(discord.components) == (state == "pending")
+    assert actions == ([slack.blocks[-1]] if state == "pending" else [])  # the buttons last

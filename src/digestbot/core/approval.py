@@ -71,7 +71,8 @@ class ApprovalLog(Protocol):
 
 # A platform's draft message: the digest's headline with the decision, or the buttons.
 DraftRenderer = Callable[[Digest, Decision], Any]
-# A press of a draft's button: (day, approve?, user id, is an admin) -> what to tell them.
+# A press of a draft's button: (day, approve?, "<platform>:<user id>", is an admin) ->
+# what to tell the one who pressed.
 Decide = Callable[[date, bool, str, bool], Awaitable[str]]
 
 
