@@ -9,6 +9,7 @@ Slack Socket Mode, presses shaped as the platforms send them (tests/fakes/button
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -318,6 +319,23 @@ async def test_a_draft_undecided_past_the_deadline_is_published_by_the_running_b
             "Already decided: Approved by the deadline at 2026-11-30 05:31 UTC."
         )
         assert bot.ready.is_set()
+
+
+@pytest.mark.timeout(120)
+async def test_the_watcher_wakes_at_the_deadline_itself(
+    approval: Callable[..., Approval],
+) -> None:
+    """A clock that runs, half a second short of the deadline at start: the watcher
+    sleeps until the deadline (not its minute between looks) and publishes then."""
+    setup = approval(deadline=1, on_deadline="publish")
+    drafted = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
+    await setup.app(lambda: drafted).generate(DAY)
+    started = time.monotonic()
+    start = drafted + timedelta(seconds=59.5)
+    async with setup.bot(lambda: start + timedelta(seconds=time.monotonic() - started)):
+        await until(lambda: all(setup.channel_messages().values()), 20)
+        await until(setup.drafts_decided, 10)
+    assert runner_module.DEADLINE_CHECK_SECONDS == 60  # the minute was not waited for
 
 
 @pytest.mark.timeout(120)
