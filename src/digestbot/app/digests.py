@@ -35,7 +35,7 @@ from digestbot.storage.store import Store, open_scratch_copy
 
 if TYPE_CHECKING:
     from digestbot.core.analyse import Analyst
-    from digestbot.core.approval import Approver
+    from digestbot.core.approval import Approver, DraftRenderer
     from digestbot.llm.embeddings import StoryEmbeddings
 
 log = logging.getLogger("digestbot")
@@ -144,8 +144,6 @@ class App:
         s = self.settings.approval
         if not s.enabled:
             return None
-        from digestbot.chat.discord.approval import render_draft as discord_draft
-        from digestbot.chat.slack.approval import render_draft as slack_draft
         from digestbot.core.approval import Approver
 
         async def publish(digest: Digest) -> tuple[Published, ...]:
@@ -156,10 +154,11 @@ class App:
             digest = store.digests.load(day)
             return with_links(digest, self.wiring.post_url) if digest else None
 
+        admin_channels = self.wiring.admin_channels()
         return Approver(
             store.approvals,
-            self.wiring.admin_channels(),
-            {"discord": discord_draft, "slack": slack_draft},
+            admin_channels,
+            _draft_renderers({a.platform for a in admin_channels}),
             publish,
             load,
             deadline_minutes=s.deadline,
@@ -223,6 +222,21 @@ class App:
             self._making[day] = task
             task.add_done_callback(lambda _: self._making.pop(day, None))
         return (await asyncio.shield(task)).digest
+
+
+def _draft_renderers(platforms: set[str]) -> dict[str, DraftRenderer]:
+    """Each platform's draft, imported only for the platforms that have an admin channel
+    (each pulls in its SDK)."""
+    renderers: dict[str, DraftRenderer] = {}
+    if "discord" in platforms:
+        from digestbot.chat.discord.approval import render_draft as discord_draft
+
+        renderers["discord"] = discord_draft
+    if "slack" in platforms:
+        from digestbot.chat.slack.approval import render_draft as slack_draft
+
+        renderers["slack"] = slack_draft
+    return renderers
 
 
 def _analysed(digest: Digest | None) -> bool:
