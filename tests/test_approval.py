@@ -196,6 +196,7 @@ def assert_decided_drafts(setup: Approval, words: str, discord_by: str, slack_by
     assert f"{words} by {discord_by}" in discord["content"], discord["content"]
     assert setup.discord_components()[-1] == []  # the buttons removed
     assert f"{words} by {slack_by}" in slack["blocks"][0]["text"]["text"]
+    assert slack["text"].startswith(f"{words} by {slack_by}")  # the notification's words
     assert not [b for b in slack["blocks"] if b["type"] == "actions"]
 
 

@@ -62,7 +62,7 @@ def render_draft(digest: Digest, decision: Decision) -> SlackMessage:
     if pending:
         blocks.append(buttons(digest.day))
     what = "Draft awaiting approval" if pending else line
-    text = escape(f"{what}: {digest.heading}", FALLBACK_MAX)
+    text = f"{what}: {escape(digest.heading, FALLBACK_MAX - len(what) - 2)}"  # a mention kept
     return SlackMessage(text=text, blocks=tuple(blocks))
 
 
