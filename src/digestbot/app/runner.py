@@ -48,6 +48,7 @@ log = logging.getLogger("digestbot")
 # The most the deadline watcher sleeps between looks: it also finds the drafts that
 # another process (`digestbot generate`) posted, and a clock that jumped.
 DEADLINE_CHECK_SECONDS = 60.0
+DEADLINE_MIN_NAP = 0.5
 
 
 def schedule_of(app: App) -> Schedule:
@@ -227,7 +228,9 @@ class BotRunner:
                     log.info("approval deadline passed: decided %s", ", ".join(map(str, decided)))
                 if (due := approver.next_deadline()) is not None:
                     until = (due - self._clock()).total_seconds()
-                    nap = min(max(until, 0.0), DEADLINE_CHECK_SECONDS)
+                    # at least a moment: a draft it could not decide (its digest
+                    # gone) must not keep it busy
+                    nap = min(max(until, DEADLINE_MIN_NAP), DEADLINE_CHECK_SECONDS)
             except Exception:
                 log.exception("the approval deadline check failed")
             with suppress(TimeoutError):
