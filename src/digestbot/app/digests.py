@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from digestbot.app.wiring import Wiring
 from digestbot.config.loader import Config
@@ -76,10 +77,12 @@ class App:
         force: bool = False,
         dry_run: bool = False,
         post: bool = True,
+        due_by: str = "",
     ) -> Outcome:
         """Make the day's digest (or keep the one there is), store it, write the post and
-        deliver it. A dry run works on an in-memory copy of the history: nothing is
-        stored, written or sent, and no database is created.
+        deliver it (with `due_by`, "HH:MM", to the channels whose time has come by then).
+        A dry run works on an in-memory copy of the history: nothing is stored, written
+        or sent, and no database is created.
 
         A run that would pass an LLM budget makes a headline edition that says so, with
         no request to the LLM's endpoint at all, and the admins are told once a day."""
@@ -104,7 +107,9 @@ class App:
                 if cap is None:
                     analyst = await llm.enter_async_context(wiring.analyst(store))
                     embeddings = await llm.enter_async_context(wiring.story_embeddings())
-                publishers = [] if dry_run else self._publishers(store, day, post=post)
+                publishers = (
+                    [] if dry_run else self._publishers(store, day, post=post, due_by=due_by)
+                )
                 pipeline = Pipeline(
                     store,
                     analyst,
@@ -129,14 +134,17 @@ class App:
                 await notifier.report(today, [cap.notice], about="the LLM budget")
             return outcome
 
-    def _publishers(self, store: Store, day: date, *, post: bool) -> list[Publisher]:
+    def _publishers(
+        self, store: Store, day: date, *, post: bool, due_by: str = ""
+    ) -> list[Publisher]:
         """Where the day's digest goes: the blog, and with `post` the chat channels. With
         [approval] and the day not approved, neither: its drafts go to the admin
         channels (unless `post` is off), and approving publishes it everywhere."""
         approver = self.approver(store)
         if approver is not None and approver.state(day) != APPROVED:
             return [approver] if post else []
-        return [self.wiring.blog(), *(self.wiring.chat_publishers(store) if post else ())]
+        chat = self.wiring.chat_publishers(store, due_by) if post else []
+        return [self.wiring.blog(), *chat]
 
     def approver(self, store: Store) -> Approver | None:
         """What puts digests up for approval and carries out the decisions (with the
@@ -147,7 +155,12 @@ class App:
         from digestbot.core.approval import Approver
 
         async def publish(digest: Digest) -> tuple[Published, ...]:
-            publishers = [self.wiring.blog(), *self.wiring.chat_publishers(store)]
+            # Every channel now, but those of today whose own time is still to come: they
+            # get it at their time.
+            schedule = self.settings.schedule
+            local = self.clock().astimezone(ZoneInfo(schedule.timezone))
+            due_by = max(f"{local:%H:%M}", schedule.time) if digest.day == local.date() else ""
+            publishers = [self.wiring.blog(), *self.wiring.chat_publishers(store, due_by)]
             return tuple(await asyncio.gather(*(p.publish(digest) for p in publishers)))
 
         def load(day: date) -> Digest | None:

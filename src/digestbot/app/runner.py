@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import AsyncExitStack, suppress
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -31,7 +32,13 @@ from digestbot.app.connections import (
     slack_connection,
 )
 from digestbot.app.digests import App
-from digestbot.app.schedule import Schedule, due_today, next_run, start_scheduler
+from digestbot.app.schedule import (
+    Schedule,
+    latest_passed,
+    next_run,
+    plan_times,
+    start_scheduler,
+)
 from digestbot.chart import draw_if_available
 from digestbot.chat.discord.client import command_tree, discord_rest
 from digestbot.cli.channels import channel_profiles
@@ -45,6 +52,7 @@ if TYPE_CHECKING:
     from digestbot.core.approval import Approver
 
 log = logging.getLogger("digestbot")
+PLAN_MINUTES = 5  # how soon a delivery time set in chat gets its daily job
 # The most the deadline watcher sleeps between looks: it also finds the drafts that
 # another process (`digestbot generate`) posted, and a clock that jumped.
 DEADLINE_CHECK_SECONDS = 60.0
@@ -71,6 +79,8 @@ class BotRunner:
         self._retries: set[asyncio.TimerHandle] = set()
         self._approver: Approver | None = None
         self._deadlines = asyncio.Event()  # set: the watcher looks at the deadlines again
+        # The times some channel receives the digest: the schedule's, and channels' own.
+        self._delivery_times: Callable[[], list[str]] = lambda: [self._schedule.time]
         self.ready = asyncio.Event()  # set once every part has started
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -97,6 +107,7 @@ class BotRunner:
                 budget=self.app.budget(),
             )
             self._approver = self.app.approver(store)
+            self._delivery_times = lambda: wiring.delivery_times(store)
             async with AsyncExitStack() as sessions:
                 await sessions.enter_async_context(wiring.kept_sessions())
                 self._connect_discord(service)
@@ -144,19 +155,34 @@ class BotRunner:
         self._scheduler = start_scheduler(
             schedule, self._scheduled, self.app.settings.schedule.misfire_grace_seconds
         )
+        self._plan_times()
+        # A channel's time set in chat meanwhile is planned within PLAN_MINUTES.
+        self._scheduler.add_job(self._plan_times, "interval", minutes=PLAN_MINUTES, id="plan")
         log.info("daily digest scheduled; next run %s", next_run(self._scheduler))
-        # A run missed while the bot was down, or one that stopped half way: once, now.
-        if day := due_today(schedule, self._clock()):
+        # A run missed while the bot was down, or one that stopped half way: once, now,
+        # for every channel whose time has passed.
+        now = self._clock()
+        if due_by := latest_passed(schedule, self._delivery_times(), now):
+            day = schedule.digest_day(now)
             log.info("today's run time has passed: making sure %s is made and delivered", day)
-            self._spawn(day)
+            self._spawn(day, due_by)
+
+    def _plan_times(self) -> None:
+        if self._scheduler is not None:
+            plan_times(self._scheduler, self._schedule, self._delivery_times(), self._timed)
 
     async def _scheduled(self) -> None:
-        await self.daily(self._schedule.digest_day(self._clock()))
+        await self._timed(self._schedule.time)
 
-    def _spawn(self, day: date) -> None:
-        self._jobs.add(asyncio.create_task(self.daily(day)))
+    async def _timed(self, due_by: str) -> None:
+        """A delivery time's run: the day's digest made if need be, and delivered to the
+        channels whose time has come."""
+        await self.daily(self._schedule.digest_day(self._clock()), due_by)
 
-    async def daily(self, day: date) -> None:
+    def _spawn(self, day: date, due_by: str = "") -> None:
+        self._jobs.add(asyncio.create_task(self.daily(day, due_by)))
+
+    async def daily(self, day: date, due_by: str = "") -> None:
         """Make, store and deliver the day's digest; report what went wrong, once. A day
         whose collection failed is tried again every `retry_seconds` within the
         misfire grace, so a source that is down at 05:30 does not cost the day."""
@@ -164,23 +190,23 @@ class BotRunner:
         if task:
             self._jobs.add(task)  # so a stop waits for it
         try:
-            problems, retry = await self._make(day)
+            problems, retry = await self._make(day, due_by)
             self._deadlines.set()  # a new draft may have a deadline
             if self._notifier:
                 await self._notifier.report(day, problems)
             if retry:
                 later = asyncio.get_running_loop().call_later(
-                    self.app.settings.schedule.retry_seconds, self._spawn, day
+                    self.app.settings.schedule.retry_seconds, self._spawn, day, due_by
                 )
                 self._retries.add(later)
         finally:
             if task:
                 self._jobs.discard(task)
 
-    async def _make(self, day: date) -> tuple[list[str], bool]:
+    async def _make(self, day: date, due_by: str = "") -> tuple[list[str], bool]:
         """What went wrong, and whether the day is to be tried again later today."""
         try:
-            outcome = await self.app.generate(day, post=True)
+            outcome = await self.app.generate(day, post=True, due_by=due_by)
         except SourceError as exc:
             every = self.app.settings.schedule.retry_seconds
             until = self._retry_deadline(day).astimezone(self._schedule.timezone)

@@ -7,8 +7,8 @@ passed, the bot runs the day once, and the run finds in the database what is don
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,23 @@ class Schedule:
     def digest_day(self, moment: datetime) -> date:
         """The day a run at `moment` makes the digest of: the schedule's local date."""
         return moment.astimezone(self.timezone).date()
+
+    def at(self, time: str) -> Schedule:
+        """The same days, at `time` ("HH:MM"): when a channel with a time of its own
+        receives the digest."""
+        hour, minute = (int(part) for part in time.split(":"))
+        return replace(self, hour=hour, minute=minute)
+
+    @property
+    def time(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+
+def latest_passed(schedule: Schedule, times: Sequence[str], now: datetime) -> str:
+    """The latest of `times` that has passed today, on a scheduled day; "" for none: at
+    start, the channels whose time came while the bot was down get the digest at once."""
+    passed = [t for t in times if due_today(schedule.at(t), now)]
+    return max(passed, default="")
 
 
 def due_today(schedule: Schedule, now: datetime) -> date | None:
@@ -67,6 +84,25 @@ def start_scheduler(
     return scheduler
 
 
+def plan_times(
+    scheduler: AsyncIOScheduler,
+    schedule: Schedule,
+    times: Sequence[str],
+    job: Callable[[str], Awaitable[None]],
+) -> None:
+    """A daily job for each delivery time besides the schedule's own (which JOB_ID runs),
+    and none for a time no channel has any more."""
+    wanted = {f"{JOB_ID}@{t}": t for t in times if t != schedule.time}
+    for existing in scheduler.get_jobs():
+        if existing.id.startswith(f"{JOB_ID}@") and existing.id not in wanted:
+            existing.remove()
+    for job_id, time in wanted.items():
+        if scheduler.get_job(job_id) is None:
+            scheduler.add_job(job, schedule.at(time).trigger(), args=[time], id=job_id)
+
+
 def next_run(scheduler: AsyncIOScheduler | None) -> datetime | None:
-    job = scheduler.get_job(JOB_ID) if scheduler else None
-    return job.next_run_time if job else None
+    """The next time some channel receives a digest."""
+    jobs = [j for j in scheduler.get_jobs() if j.id.startswith(JOB_ID)] if scheduler else []
+    times = [j.next_run_time for j in jobs if j.next_run_time is not None]
+    return min(times, default=None)
