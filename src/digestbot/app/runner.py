@@ -22,7 +22,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from digestbot.app.connections import (
@@ -40,13 +39,11 @@ from digestbot.app.schedule import (
     start_scheduler,
 )
 from digestbot.chart import draw_if_available
-from digestbot.chat.discord.client import command_tree, discord_rest
 from digestbot.cli.channels import channel_profiles
 from digestbot.core.commands import DigestService
-from digestbot.core.errors import ConfigError, DeliveryError, DigestbotError, SourceError
+from digestbot.core.errors import DigestbotError, SourceError
 from digestbot.core.feedback import VoteCounter
 from digestbot.core.notify import Notifier
-from digestbot.storage.store import open_store
 
 if TYPE_CHECKING:
     from digestbot.core.approval import Approver
@@ -308,24 +305,3 @@ class BotRunner:
                 signing.get_secret_value() if signing else None, self._votes, self._pressed,
             ),
         )  # fmt: skip
-
-
-async def sync_discord_commands(app: App, guild: str | None) -> list[str]:
-    """Register /digest with Discord over REST; returns the registered command names."""
-    token, s = app.config.secrets.discord_token, app.settings.discord
-    if token is None:
-        raise ConfigError("DISCORD_TOKEN is not set: discord-sync needs the bot token")
-    # The command's shape is all Discord needs: it answers nothing here, so it reads no
-    # history, and registering creates no database.
-    with open_store(":memory:") as store:
-        service = DigestService(store, app.digest_for, cooldown=timedelta(0))
-        async with discord_rest(token.get_secret_value(), s.api_base_url) as client:
-            tree = command_tree(client, service, set(s.admins))
-            target = discord.Object(int(guild)) if guild else None
-            if target:
-                tree.copy_global_to(guild=target)
-            try:
-                synced = await tree.sync(guild=target)
-            except discord.HTTPException as exc:
-                raise DeliveryError(f"Discord refused the commands: {exc}", permanent=True) from exc
-    return [command.name for command in synced]

@@ -84,7 +84,7 @@ def discord_sync_command(args: argparse.Namespace) -> int:
     import asyncio
 
     from digestbot.app.digests import App
-    from digestbot.app.runner import sync_discord_commands
+    from digestbot.app.discord_sync import sync_discord_commands
 
     config = checked.load_config(args)
     configure_logging(args.verbose)
