@@ -316,3 +316,24 @@ async def test_a_digest_that_cannot_be_made_is_explained(
     app = App(make_config(), clock=lambda: now)
     reply = await service_for(app).handle(DigestRequest("U1"))
     assert reply.text.startswith("No digest could be made: prompts_dir")
+
+
+async def test_a_digest_awaiting_approval_is_the_admins_alone(app: App, llm: FakeOpenAI) -> None:
+    from digestbot.storage.approvals import SKIPPED
+
+    service = service_for(app)
+    made = await service.handle(DigestRequest("U1", True, Want.DIGEST))
+    assert made.digest is not None
+    day = made.digest.day
+    with app.wiring.open_store() as store:
+        store.approvals.request(day, app.clock())
+    refused = await service.handle(DigestRequest("U2", False, Want.DIGEST))
+    assert refused.digest is None and "awaits the admins' approval" in refused.text
+    shown = await service.handle(DigestRequest("U1", True, Want.DIGEST))
+    assert shown.digest is not None  # an admin sees the draft, privately
+    posted = await service.handle(DigestRequest("U1", True, Want.DIGEST, public=True))
+    assert posted.digest is None and "cannot be posted in the channel" in posted.text
+    with app.wiring.open_store() as store:
+        store.approvals.decide(day, SKIPPED, "U1", app.clock())
+    skipped = await service.handle(DigestRequest("U2", False, Want.DIGEST))
+    assert "was skipped by the admins" in skipped.text

@@ -218,6 +218,7 @@ class DigestService:
             raise CommandError("Only admins can make a digest again (force).")
         stored = self._history.digests.load(day)
         if stored and not request.force:
+            self._check_approval(request, day)
             return stored
         if day != today:
             raise CommandError(
@@ -231,6 +232,19 @@ class DigestService:
             return await self._make_digest(day, request.force)
         except DigestbotError as exc:  # a source down, the database busy, a broken prompt
             raise CommandError(f"No digest could be made: {exc}") from exc
+
+    def _check_approval(self, request: DigestRequest, day: date) -> None:
+        """A digest awaiting the admins' approval, or skipped by them, is theirs alone to
+        see, and not to post in a channel before it is approved."""
+        record = self._history.approvals.get(day)
+        state = record.state if record else ""
+        if state not in ("pending", "skipped"):
+            return
+        said = "awaits the admins' approval" if state == "pending" else "was skipped by the admins"
+        if not request.is_admin:
+            raise CommandError(f"The digest of {day} {said}.")
+        if request.public:
+            raise CommandError(f"The digest of {day} {said}: it cannot be posted in the channel.")
 
     def _settings(self, request: DigestRequest) -> str:
         """The channel's edition; changed first when an admin gave fields to change."""

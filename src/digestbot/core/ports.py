@@ -244,6 +244,14 @@ class SearchIndex(Protocol):
         ...
 
 
+class ApprovalState(Protocol):
+    state: str  # pending, approved, skipped
+
+
+class ApprovalRecords(Protocol):
+    def get(self, day: date) -> ApprovalState | None: ...
+
+
 class History(Protocol):
     """The history as the core uses it: one part per concern."""
 
@@ -256,6 +264,7 @@ class History(Protocol):
     reports: Reports
     search: SearchIndex
     stories: StoryArchive
+    approvals: ApprovalRecords
 
 
 # -- the pages link posts point to --------------------------------------------------
