@@ -210,7 +210,12 @@ async def test_a_stop_mid_run_leaves_the_rest_for_the_next_start(
             store.db.one("select status from runs where id = 1")["status"] == "interrupted"
         )  # cancelled, and recorded
     llm.latency = 0
-    await run_until(app, lambda: asyncio.sleep(0, result=run_finished(tmp_path)))
+
+    def completed() -> bool:  # the second start's run, not the first's interrupted one
+        with open_store(str(tmp_path / "history.db")) as store:
+            return bool(store.db.one("select 1 from runs where id > 1 and status = 'ok'"))
+
+    await run_until(app, lambda: asyncio.sleep(0, result=completed()))
     with open_store(str(tmp_path / "history.db")) as store:
         assert store.db.one("select count(*) as n from digests")["n"] == 1
         rows = store.ledger.for_day(app.clock().date())
