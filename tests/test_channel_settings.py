@@ -58,3 +58,15 @@ def test_editions_come_from_the_environment_as_json(tmp_path: Path) -> None:
     value = json.dumps({SLACK: {"topics": 2, "language": "German"}})
     settings = load_toml(tmp_path, "", {"DIGESTBOT_CHANNELS": value})
     assert settings.channels[SLACK].topics == 2
+
+
+def test_config_check_says_the_editions_and_the_budget(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    path = tmp_path / "digestbot.toml"
+    path.write_text(
+        f'[llm]\ndaily_budget_usd = 0.5\n[channels."{SLACK}"]\ntopics = 2\n', encoding="utf-8"
+    )
+    result = run_cli("--config", str(path), "config", "check")
+    assert "editions     1 channels with their own in the settings file" in result.output
+    assert "LLM budget   $0.5 a day" in result.output

@@ -64,7 +64,7 @@ def check_command(args: argparse.Namespace) -> int:
         if schedule.enabled
         else "off",
     )
-    say("approval", ("drafts to the admins first; " + (f"{s.approval.on_deadline} after {s.approval.deadline} min undecided" if s.approval.deadline else "no deadline")) if s.approval.enabled else "off")  # noqa: E501  # fmt: skip
+    _say_team(s)
     reads_reddit = any(source.kind == "reddit" for source in sources_in_force(s))
     if reads_reddit and not mode.uses_reddit_api:
         missing = "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (optional: RSS is used)"
@@ -122,6 +122,21 @@ def _probe_sources(config: Config) -> list[tuple[Fetched, float]]:
     from digestbot.core.collect import probe_all
 
     return asyncio.run(probe_all(open_sources(config)))
+
+
+def _say_team(s: Settings) -> None:
+    """Channels' own editions, approval, and the LLM's budget."""
+    own = f"{len(s.channels)} channels with their own in the settings file"
+    say("editions", own if s.channels else "the default one (or set in chat: digestbot channels)")
+    a = s.approval
+    deadline = f"{a.on_deadline} after {a.deadline} min undecided" if a.deadline else "no deadline"
+    say("approval", f"drafts to the admins first; {deadline}" if a.enabled else "off")
+    caps = [
+        f"${cap:g} a {period}"
+        for cap, period in ((s.llm.daily_budget_usd, "day"), (s.llm.monthly_budget_usd, "month"))
+        if cap
+    ]
+    say("LLM budget", ", ".join(caps) if caps else "no cap ([llm] daily_budget_usd)")
 
 
 def _say_trust(s: Settings) -> None:
