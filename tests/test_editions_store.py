@@ -71,3 +71,16 @@ def test_a_days_editions_are_replaced_whole(tmp_path: Path) -> None:
         editions.save(DAY, {"slack:C0000000111": edition()})
         assert editions.load(DAY) == {"slack:C0000000111": edition()}
         assert editions.load(date(2026, 11, 21)) == {}
+
+
+def test_an_editions_links_follow_the_blogs_address() -> None:
+    from dataclasses import replace
+
+    from digestbot.core.links import with_links
+
+    day = replace(edition(), editions=(("slack:C0000000111", edition()),))
+    linked = with_links(day, lambda d: f"https://blog.example/posts/{d}/")
+    own = linked.edition_for("slack", "C0000000111")
+    assert own.url == linked.url == "https://blog.example/posts/2026-11-20/"
+    assert own.topics[0].update_of is not None
+    assert own.topics[0].update_of.url == "https://blog.example/posts/2026-11-10/"

@@ -19,11 +19,13 @@ def no_url(day: date) -> str:
 
 
 def with_links(digest: Digest, post_url: PostUrl) -> Digest:
-    """The digest with its blog URL and each update's link to the digest it continues."""
+    """The digest (and its channels' editions) with its blog URL and each update's link
+    to the digest it continues."""
     topics = tuple(
         replace(t, update_of=replace(t.update_of, url=post_url(t.update_of.day)))
         if t.update_of
         else t
         for t in digest.topics
     )
-    return replace(digest, url=post_url(digest.day), topics=topics)
+    editions = tuple((channel, with_links(e, post_url)) for channel, e in digest.editions)
+    return replace(digest, url=post_url(digest.day), topics=topics, editions=editions)
