@@ -103,3 +103,27 @@ async def test_digest_asked_in_a_channel_answers_with_its_edition(
     assert asked.digest.day == date(2026, 11, 20)
     assert asked.digest.topics[0].title.startswith("Watermarks")
     assert len(asked.digest.topics) == 2 and len(other.digest.topics) == 5
+
+
+async def test_an_editions_own_topic_is_not_shown_again_the_next_day(
+    make_config: ConfigFactory, tmp_path: Path
+) -> None:
+    from digestbot.app.digests import App
+
+    config = make_config(llm_key=False)
+    assert config.path is not None
+    profile = f'\n[channels."{GERMAN}"]\ntopics = 1\nfocus = "saturation"\n'
+    Path(config.path).write_text(Path(config.path).read_text() + profile)
+    app = App(loader.load(config.path, env_file=None))
+    first = await app.generate(replay_file=EXAMPLE, post=False)
+    (own,) = first.digest.edition_for("slack", GERMAN).topics
+    assert "saturation" in own.title and own not in first.digest.topics  # the edition's alone
+    document = json.loads(EXAMPLE.read_text())
+    document["collected_at"] = "2026-11-21T05:00:00+00:00"
+    fresh = {**document["main"][0], "id": "n1", "title": "[R] Compilers for sparse kernels"}
+    document["main"].append({**fresh, "created_utc": "2026-11-21T03:00:00+00:00"})
+    next_day = tmp_path / "next.json"
+    next_day.write_text(json.dumps(document))
+    second = await app.generate(replay_file=next_day, post=False)
+    shown = second.digest.edition_for("slack", GERMAN).topics
+    assert own.post.id not in {t.post.id for t in shown}

@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+# The posts of channels' editions of other days, theirs and their stories' (the editions
+# are kept whole as JSON): a focused channel is not shown the same post the next day.
+_EDITION_POSTS = (
+    "select id from (select json_extract(t.value, '$.post.id') as id "
+    "from editions e, json_each(e.digest, '$.topics') t where e.day != :day "
+    "union select json_extract(a.value, '$.id') from editions e, "
+    "json_each(e.digest, '$.topics') t, json_each(t.value, '$.also') a where e.day != :day) "
+    "where true"
+)
+
+
 class Stories:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -89,7 +100,8 @@ class Stories:
         rows = self._db.rows(
             f"select post_id as id from digest_topics where day != :day and post_id in {wanted} "
             "union select j.value from digest_topics t, json_each(t.also) j "
-            f"where t.also != '' and t.day != :day and j.value in {wanted}",
+            f"where t.also != '' and t.day != :day and j.value in {wanted} "
+            f"union {_EDITION_POSTS} and id in {wanted}",
             {"ids": json.dumps([row["id"] for row in known]), "day": day.isoformat()},
         )
         return frozenset(row["id"] for row in rows)
