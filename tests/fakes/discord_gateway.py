@@ -438,6 +438,23 @@ class DiscordGateway:
         future.result(10)
 
 
+def guild_member(user: dict[str, Any]) -> dict[str, Any]:
+    """A guild member as events carry it: `user` (id, username, global_name) and the rest."""
+    return {
+        "user": {"discriminator": "0", "global_name": None, "avatar": None, **user},
+        "roles": [],
+        "joined_at": "2026-01-01T00:00:00+00:00",
+        "premium_since": None,
+        "deaf": False,
+        "mute": False,
+        "pending": False,
+        "nick": None,
+        "avatar": None,
+        "communication_disabled_until": None,
+        "flags": 0,
+    }
+
+
 def interaction_payload(
     interaction_id: str, token: str, options: dict[str, Any], user: str, channel: str
 ) -> dict[str, Any]:
@@ -470,24 +487,8 @@ def interaction_payload(
             "permissions": "2248473465835073",
         },
         "member": {
-            "user": {
-                "id": user,
-                "username": "asker",
-                "discriminator": "0",
-                "global_name": "Asker",
-                "avatar": None,
-            },
-            "roles": [],
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "premium_since": None,
-            "deaf": False,
-            "mute": False,
-            "pending": False,
-            "nick": None,
-            "avatar": None,
-            "communication_disabled_until": None,
+            **guild_member({"id": user, "username": "asker", "global_name": "Asker"}),
             "permissions": "2248473465835073",
-            "flags": 0,
         },
         "app_permissions": "2248473465835073",
         "attachment_size_limit": 10_485_760,

@@ -12,7 +12,7 @@ import itertools
 from typing import Any
 
 from tests.fakes.discord import BOT_USER
-from tests.fakes.discord_gateway import GUILD_ID
+from tests.fakes.discord_gateway import GUILD_ID, guild_member
 from tests.fakes.slack_socket import APP_ID, TEAM_ID
 
 SLACK_BOT_USER = "UBOT"  # what FakeSlack's auth.test says the bot is
@@ -41,27 +41,9 @@ def discord_reaction(
     }
     if not added:
         return "MESSAGE_REACTION_REMOVE", data
-    member = {
-        "user": {
-            "id": user,
-            "username": f"user{user[-4:]}",
-            "discriminator": "0",
-            "global_name": None,
-            "avatar": None,
-        },
-        "roles": [],
-        "joined_at": "2026-01-01T00:00:00+00:00",
-        "premium_since": None,
-        "deaf": False,
-        "mute": False,
-        "pending": False,
-        "nick": None,
-        "avatar": None,
-        "communication_disabled_until": None,
-        "flags": 0,
-    }
-    if user == BOT_USER["id"]:
-        member["user"] = {**BOT_USER}
+    member = guild_member(
+        {**BOT_USER} if user == BOT_USER["id"] else {"id": user, "username": f"user{user[-4:]}"}
+    )
     return "MESSAGE_REACTION_ADD", {
         **data,
         "member": member,
