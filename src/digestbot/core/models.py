@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from digestbot.core.source_names import source_name
+
 
 @dataclass(frozen=True, slots=True)
 class SourcePost:
@@ -31,11 +33,7 @@ class SourcePost:
 
     @property
     def source_name(self) -> str:
-        """The source as readers see it; posts stored before sources had names said
-        "reddit:<subreddit>", and an imported post has none ("")."""
-        if self.source.startswith("reddit:"):
-            return "r/" + self.source.removeprefix("reddit:")
-        return "" if self.source == "imported" else self.source
+        return source_name(self.source)
 
 
 @dataclass(frozen=True, slots=True)

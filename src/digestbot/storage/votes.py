@@ -10,6 +10,7 @@ is no vote.
 from __future__ import annotations
 
 from digestbot.core.feedback import ChannelVotes, TopicVotes
+from digestbot.core.source_names import source_name
 from digestbot.storage.base import Database, now_text
 from digestbot.storage.ledger import Ledger
 
@@ -20,11 +21,6 @@ if TYPE_CHECKING:
 # Platforms whose message ids are unique across channels, and whose reaction events name
 # the thread a message is in rather than the channel it was delivered to: Discord's.
 _BY_MESSAGE_ALONE = frozenset({"discord"})
-# What SourcePost.source_name makes of a stored source, in SQL.
-_SOURCE_NAME = (
-    "case when p.source like 'reddit:%' then 'r/' || substr(p.source, 8) "
-    "when p.source = 'imported' then '' else coalesce(p.source, '') end"
-)
 
 
 class Votes:
@@ -67,13 +63,13 @@ class Votes:
         people who reacted up and those who reacted down."""
         start = since.isoformat() if since else ""
         rows = self._db.rows(
-            f"""with shown as (
+            """with shown as (
                    select day, topic as post_id from deliveries
                    where topic != '' and coalesce(message_id, '') != '' and day >= :start
                    union select day, post_id from votes where day >= :start)
                select s.day, s.post_id,
                       coalesce(t.title, p.title, '') as title, coalesce(p.url, '') as link,
-                      {_SOURCE_NAME} as source, coalesce(t.position, 0) as position
+                      coalesce(p.source, '') as source, coalesce(t.position, 0) as position
                from shown s
                left join digest_topics t on t.day = s.day and t.post_id = s.post_id
                left join source_posts p on p.id = s.post_id
@@ -97,7 +93,8 @@ class Votes:
             channels = tuple(counts.get((row["day"], row["post_id"]), ()))
             topics.append(
                 TopicVotes(
-                    row["day"], row["post_id"], row["title"], row["link"], row["source"],
+                    row["day"], row["post_id"], row["title"], row["link"],
+                    source_name(row["source"]),
                     sum(c.up for c in channels), sum(c.down for c in channels), channels,
                 )
             )  # fmt: skip
