@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digestbot.storage.base import Database
+from digestbot.storage.base import Database, now_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class Approvals:
         self._db.execute(
             "insert or ignore into approvals (day, state, drafted_at, decided_by, decided_at) "
             "values (?, ?, ?, '', '')",
-            [day.isoformat(), PENDING, _text(now)],
+            [day.isoformat(), PENDING, now_text(now)],
         )
         found = self.get(day)
         assert found is not None
@@ -61,7 +61,7 @@ class Approvals:
         changed = self._db.execute(
             "update approvals set state = ?, decided_by = ?, decided_at = ? "
             "where day = ? and state = ?",
-            [state, by, _text(now), day.isoformat(), PENDING],
+            [state, by, now_text(now), day.isoformat(), PENDING],
         )
         return changed.rowcount == 1
 
@@ -100,9 +100,3 @@ class Approvals:
             "where day = ? and platform = ? and channel = ?",
             [message_id, day.isoformat(), platform, channel],
         )
-
-
-def _text(moment: datetime) -> str:
-    from datetime import UTC
-
-    return moment.astimezone(UTC).isoformat(timespec="seconds")

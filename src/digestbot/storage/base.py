@@ -16,6 +16,7 @@ from digestbot.core.errors import StorageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from datetime import datetime
     from typing import Any
 
     Row = dict[str, Any]
@@ -160,8 +161,8 @@ def storage_error(error: sqlite3.Error, path: str) -> StorageError:
     return StorageError(f"database error in {path}: {error}")
 
 
-def now_text() -> str:
-    """The time now, as stored: UTC, ISO 8601, to the second."""
+def now_text(moment: datetime | None = None) -> str:
+    """`moment` (else the time now) as stored: UTC, ISO 8601, to the second."""
     from datetime import UTC, datetime
 
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from digestbot.storage.base import Database
+from digestbot.storage.base import Database, now_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class Claims:
         with self._db.transaction():
             self._db.execute(
                 "delete from claims where key = ? and claimed_at < ?",
-                [key, _text(now - stale_after)],
+                [key, now_text(now - stale_after)],
             )
             holder = self._db.one("select owner from claims where key = ?", [key])
             if holder and died(holder["owner"]):
@@ -42,7 +42,7 @@ class Claims:
                 )
             self._db.execute(
                 "insert or ignore into claims (key, owner, claimed_at) values (?, ?, ?)",
-                [key, owner, _text(now)],
+                [key, owner, now_text(now)],
             )
             row = self._db.one("select owner from claims where key = ?", [key])
         return row is not None and row["owner"] == owner
@@ -53,12 +53,6 @@ class Claims:
     def holder(self, key: str) -> str | None:
         row = self._db.one("select owner from claims where key = ?", [key])
         return row["owner"] if row else None
-
-
-def _text(moment: datetime) -> str:
-    from datetime import UTC
-
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def died(owner: str) -> bool:

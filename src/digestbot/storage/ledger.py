@@ -17,6 +17,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+# Platforms whose message ids are unique across channels, and whose reaction events name
+# the thread a message is in rather than the channel it was delivered to: Discord's.
+BY_MESSAGE_ALONE = frozenset({"discord"})
 _KEY = "day = ? and platform = ? and channel = ? and part = ?"
 
 
@@ -98,7 +101,7 @@ class Ledger:
         """The delivery row (day, topic, and the channel it was delivered to, never a
         thread) of a sent message that shows a topic, found as `topic_of` says."""
         where, args = "platform = ? and message_id = ?", [platform, message_id]
-        if platform != "discord":
+        if platform not in BY_MESSAGE_ALONE:
             where, args = where + " and channel = ?", [*args, channel]
         return self._db.one(
             f"select day, topic, channel from deliveries where {where} and state = 'sent' "

@@ -22,9 +22,7 @@ class Runs:
         self, command: str, day: date, model: str, owner: str, now: datetime | None = None
     ) -> int:
         """A run begun `now` (the caller's clock; else the time now): budgets count by it."""
-        from datetime import UTC
-
-        started = now.astimezone(UTC).isoformat(timespec="seconds") if now else now_text()
+        started = now_text(now)
         cursor = self._db.execute(
             "insert into runs (command, day, started_at, status, model, owner) "
             "values (?, ?, ?, 'running', ?, ?)",

@@ -12,15 +12,11 @@ from __future__ import annotations
 from digestbot.core.feedback import ChannelVotes, TopicVotes
 from digestbot.core.source_names import source_name
 from digestbot.storage.base import Database, now_text
-from digestbot.storage.ledger import Ledger
+from digestbot.storage.ledger import BY_MESSAGE_ALONE, Ledger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date
-
-# Platforms whose message ids are unique across channels, and whose reaction events name
-# the thread a message is in rather than the channel it was delivered to: Discord's.
-_BY_MESSAGE_ALONE = frozenset({"discord"})
 
 
 class Votes:
@@ -52,7 +48,7 @@ class Votes:
         """Forget a vote whose reaction was removed; False if there was none."""
         where = "platform = ? and message_id = ? and user = ? and emoji = ?"
         args = [platform, message_id, user, emoji]
-        if platform not in _BY_MESSAGE_ALONE:
+        if platform not in BY_MESSAGE_ALONE:
             where += " and channel = ?"
             args.append(channel)
         return self._db.execute(f"delete from votes where {where}", args).rowcount > 0
