@@ -244,3 +244,29 @@ async def test_a_feed_entrys_page_is_read_and_linked_once(
     assert topic.article is not None and LEAD in topic.article.text  # more than "Short."
     headline = "\n".join(m.content or "" for m in render_headline(digest))
     assert headline.count(page) == 1 and "article" not in headline  # the title's link is it
+
+
+async def test_a_source_that_takes_too_long_in_all_is_left_out_on_its_own() -> None:
+    """However many requests a source makes, its whole fetch has a bound."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from digestbot.core.collect import NamedSource, collect
+    from digestbot.core.models import SourcePost
+
+    class Endless:  # a source whose requests each answer in time, but never all
+        async def fetch(self) -> list[SourcePost]:
+            await asyncio.Event().wait()
+            return []
+
+    class Quick:
+        async def fetch(self) -> list[SourcePost]:
+            now = datetime.now(UTC)
+            return [SourcePost("q1", "Quick", "A title", "https://q.example/1", now)]
+
+    collection = await collect(
+        [NamedSource("Endless", "topics", Endless(), 0.2), NamedSource("Quick", "topics", Quick())],
+        datetime.now(UTC),
+    )
+    assert [p.id for p in collection.main] == ["q1"]
+    assert collection.problems == ("topics from Endless left out: no answer within 0.2 s in all",)

@@ -95,7 +95,15 @@ def uses_reddit_api(config: Config) -> bool:
 
 def open_sources(config: Config) -> list[NamedSource]:
     """Every source in force, ready to fetch, in the order the settings list them."""
+    from digestbot.sources.retry import ATTEMPTS, RETRY_AFTER_CAP
+
     return [
-        NamedSource(s.shown_name, s.role, KINDS[s.kind](s, config))
+        NamedSource(
+            s.shown_name,
+            s.role,
+            KINDS[s.kind](s, config),
+            # every try of its own, and the longest waits between them a server may ask
+            seconds=(ATTEMPTS + 1) * s.timeout_seconds + (ATTEMPTS - 1) * RETRY_AFTER_CAP,
+        )
         for s in sources_in_force(config.settings)
     ]

@@ -29,6 +29,9 @@ class NamedSource:
     name: str  # as readers see it; each of its posts carries it as `source`
     role: str  # TOPICS: candidates for the day's topics; TRENDING: trending titles only
     source: Source
+    # The most its whole fetch may take, retries and all (0: as long as its own tries
+    # take): a source of many requests (Hacker News' items) must not hold a day up.
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,10 @@ async def fetch_all(sources: Sequence[NamedSource], concurrency: int) -> list[Fe
     async def fetch(named: NamedSource) -> Fetched:
         async with bound:
             try:
-                return Fetched(named, tuple(await named.source.fetch()))
+                async with asyncio.timeout(named.seconds or None):
+                    return Fetched(named, tuple(await named.source.fetch()))
+            except TimeoutError:
+                return Fetched(named, error=f"no answer within {named.seconds:g} s in all")
             except SourceError as exc:
                 return Fetched(named, error=str(exc) or type(exc).__name__)
             except Exception as exc:  # a bug or an answer no adapter foresaw: this source's

@@ -132,7 +132,7 @@ class HackerNewsSource:
         self, session: aiohttp.ClientSession, slots: asyncio.Semaphore, base: str, story_id: int
     ) -> SourcePost | SourceError | None:
         """One story, None if skipped, or why it failed: one story does not fail the rest."""
-        label = f"item {story_id}"
+        label = f"{self._what}, item {story_id}"
         try:
             async with slots:
                 item = await with_retries(
