@@ -79,6 +79,7 @@ def test_channels_lists_each_channels_edition(
     result = run_cli("--config", str(config.path), "channels", "--json")
     assert result.exit_code == 0, result.output
     listed = {entry["channel"]: entry for entry in json.loads(result.stdout)}
+    assert set(listed) == {*DISCORD_CHANNELS, *SLACK_CHANNELS}
     assert listed[SHORT]["topics"] == 3 and listed[GERMAN]["language"] == "German"
     assert listed[GERMAN]["focus"] == ["watermark"] and listed[SLACK_CHANNELS[1]]["topics"] == 5
 
@@ -112,7 +113,8 @@ async def test_an_editions_own_topic_is_not_shown_again_the_next_day(
 
     config = make_config(llm_key=False)
     assert config.path is not None
-    profile = f'\n[channels."{GERMAN}"]\ntopics = 1\nfocus = "saturation"\n'
+    profile = f'\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS)}\n'
+    profile += f'\n[channels."{GERMAN}"]\ntopics = 1\nfocus = "saturation"\n'
     Path(config.path).write_text(Path(config.path).read_text() + profile)
     app = App(loader.load(config.path, env_file=None))
     first = await app.generate(replay_file=EXAMPLE, post=False)
@@ -127,3 +129,21 @@ async def test_an_editions_own_topic_is_not_shown_again_the_next_day(
     second = await app.generate(replay_file=next_day, post=False)
     shown = second.digest.edition_for("slack", GERMAN).topics
     assert own.post.id not in {t.post.id for t in shown}
+
+
+def test_a_profile_of_a_channel_the_digest_does_not_go_to_costs_nothing(
+    make_config: ConfigFactory, llm: FakeOpenAI
+) -> None:
+    config = make_config()
+    assert config.path is not None
+    profile = f'\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS[1:])}\n'
+    profile += f'\n[channels."{GERMAN}"]\ntopics = 2\nlanguage = "German"\ntime = "03:00"\n'
+    Path(config.path).write_text(Path(config.path).read_text() + profile)
+    result = run_cli("--config", str(config.path), "generate", "--from", str(EXAMPLE), "--no-post")
+    assert result.exit_code == 0, result.output
+    assert not any("in German" in message for message in system_messages(llm))
+    from digestbot.app.digests import App
+
+    app = App(loader.load(config.path, env_file=None))
+    with app.wiring.open_store() as store:
+        assert app.wiring.delivery_times(store) == ["05:30"]

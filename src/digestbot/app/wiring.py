@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from digestbot.core.analyse import Analyst
     from digestbot.core.collect import NamedSource
     from digestbot.core.editions import EditionPlan
-    from digestbot.core.profiles import ChannelProfiles
+    from digestbot.core.profiles import ChannelProfiles, Profile
     from digestbot.core.stories import StoryRules
     from digestbot.llm.embeddings import StoryEmbeddings
     from digestbot.llm.prompts import PromptTemplate
@@ -184,6 +184,14 @@ class Wiring:
 
         return channel_profiles(self.settings, store.profiles)
 
+    def delivered_profiles(self, store: Store) -> list[Profile]:
+        """The profiles of the channels the digest goes to: a profile set for any other
+        channel (in the file, or in chat from elsewhere) costs no analysis and no run."""
+        s = self.settings
+        listed = {("discord", c) for c in s.discord.channels}
+        listed |= {("slack", c) for c in s.slack.channels}
+        return [p for p in self.profiles(store).profiles() if (p.platform, p.channel) in listed]
+
     def editions(self, store: Store) -> dict[str, EditionPlan]:
         """The channels whose edition is not the default one, by "<platform>:<channel>"."""
         from digestbot.core.editions import EditionPlan, differing
@@ -191,7 +199,7 @@ class Wiring:
         default = EditionPlan(self.settings.selection.topics)
         plans = {
             f"{p.platform}:{p.channel}": EditionPlan(p.topics, p.language, tuple(p.focus))
-            for p in self.profiles(store).profiles()
+            for p in self.delivered_profiles(store)
         }
         return differing(plans, default)
 
@@ -301,7 +309,7 @@ class Wiring:
         """A publisher for each chat platform that has a token and channels, with the
         channels whose edition sets threads its own way. With `due_by` ("HH:MM" in the
         schedule's timezone), only the channels whose time has come by then."""
-        profiles = self.profiles(store).profiles()
+        profiles = self.delivered_profiles(store)
         threads = {
             (p.platform, p.channel): p.threads
             for p in profiles
@@ -328,7 +336,7 @@ class Wiring:
     def delivery_times(self, store: Store) -> list[str]:
         """The times ("HH:MM", the schedule's timezone) some channel receives the digest
         at: the schedule's own, and any a channel's edition sets."""
-        times = {p.time for p in self.profiles(store).profiles()}
+        times = {p.time for p in self.delivered_profiles(store)}
         return sorted(times | {self.settings.schedule.time})
 
     def admin_channels(self) -> list[AdminChannel]:
