@@ -113,7 +113,7 @@ async def test_an_editions_own_topic_is_not_shown_again_the_next_day(
 
     config = make_config(llm_key=False)
     assert config.path is not None
-    profile = f'\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS)}\n'
+    profile = f"\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS)}\n"
     profile += f'\n[channels."{GERMAN}"]\ntopics = 1\nfocus = "saturation"\n'
     Path(config.path).write_text(Path(config.path).read_text() + profile)
     app = App(loader.load(config.path, env_file=None))
@@ -136,7 +136,7 @@ def test_a_profile_of_a_channel_the_digest_does_not_go_to_costs_nothing(
 ) -> None:
     config = make_config()
     assert config.path is not None
-    profile = f'\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS[1:])}\n'
+    profile = f"\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS[1:])}\n"
     profile += f'\n[channels."{GERMAN}"]\ntopics = 2\nlanguage = "German"\ntime = "03:00"\n'
     Path(config.path).write_text(Path(config.path).read_text() + profile)
     result = run_cli("--config", str(config.path), "generate", "--from", str(EXAMPLE), "--no-post")
@@ -147,3 +147,26 @@ def test_a_profile_of_a_channel_the_digest_does_not_go_to_costs_nothing(
     app = App(loader.load(config.path, env_file=None))
     with app.wiring.open_store() as store:
         assert app.wiring.delivery_times(store) == ["05:30"]
+
+
+async def test_no_trending_title_repeats_a_topic_of_an_edition(
+    make_config: ConfigFactory, tmp_path: Path
+) -> None:
+    from digestbot.app.digests import App
+
+    config = make_config(llm_key=False)
+    assert config.path is not None
+    profile = f"\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS)}\n"
+    profile += f'\n[channels."{GERMAN}"]\ntopics = 1\nfocus = "saturation"\n'
+    Path(config.path).write_text(Path(config.path).read_text() + profile)
+    document = json.loads(EXAMPLE.read_text())
+    retold = {**document["trending"][0], "id": "t-retold"}
+    document["trending"].insert(
+        0, {**retold, "title": "Is the benchmark saturation story overstated?"}
+    )
+    day = tmp_path / "day.json"
+    day.write_text(json.dumps(document))
+    app = App(loader.load(config.path, env_file=None))
+    digest = (await app.generate(replay_file=day, post=False)).digest
+    assert "saturation" in digest.edition_for("slack", GERMAN).topics[0].title
+    assert "t-retold" not in {t.post_id for t in digest.trending}

@@ -201,9 +201,12 @@ class Pipeline:
                 f"no usable posts among {len(collection.main)} collected (all covered "
                 "before, stickied, NSFW, removed or too old): no digest today"
             )
+        picks = {channel: pick(pool, plan) for channel, plan in plans.items()}
+        needed = by_language(topics, picks, plans)
+        # No trending title tells a story some edition shows as a topic.
         trending = select_trending(
             collection.trending,
-            topics,
+            _each_once(needed),
             covered,
             rules,
             self._stories,
@@ -217,8 +220,6 @@ class Pipeline:
             notes.append(f"headline edition: {self._headline_reason}")
         if len(trending) < self._rules.trending_min and collection.trending:
             notes.append(f"only {len(trending)} new trending titles")
-        picks = {channel: pick(pool, plan) for channel, plan in plans.items()}
-        needed = by_language(topics, picks, plans)
         read = {t.post.id: t for t in await self._read_articles(_each_once(needed), notes)}
         needed = {lang: [read[t.post.id] for t in chosen] for lang, chosen in needed.items()}
         analysed = unanalysed(needed)
