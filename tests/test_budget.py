@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from digestbot.app.digests import App
 from digestbot.config import loader
 from digestbot.core.budget import (
@@ -223,3 +225,17 @@ def test_status_lines_and_amounts() -> None:
         "$12.3456",
         "$0.00",
     ]
+
+
+def test_the_estimate_counts_the_channels_editions(make_config: ConfigFactory) -> None:
+    config = make_config()
+    assert config.path is not None
+    channels = '\n[slack]\nchannels = ["C0000000111"]\n[channels."C0000000111"]\n'
+    channels += 'topics = 4\nlanguage = "German"\n'
+    Path(config.path).write_text(Path(config.path).read_text() + channels)
+    app = App(loader.load(config.path, env_file=None))
+    alone = app.run_estimate()
+    with app.wiring.open_store() as store:
+        with_editions = app.run_estimate(store)
+    # Five topics and the predictions, then four more analyses in German.
+    assert with_editions.cost_usd == pytest.approx(alone.cost_usd * 10 / 6)

@@ -183,12 +183,15 @@ class App:
         s = self.settings.llm
         return Budget(s.daily_budget_usd, s.monthly_budget_usd)
 
-    def run_estimate(self) -> Estimate:
-        """The most a run's LLM calls may cost, by the settings (core/budget.py)."""
+    def run_estimate(self, store: Store | None = None) -> Estimate:
+        """The most a run's LLM calls may cost, by the settings (core/budget.py): the
+        default edition's topics, and each channel's edition's (in `store`) as if none
+        were shared."""
         s = self.settings.llm
         prompts = self.wiring.prompts()
+        editions = self.wiring.editions(store) if store is not None else {}
         return estimate_run(
-            topics=self.wiring.rules().topics,
+            topics=self.wiring.rules().topics + sum(p.topics for p in editions.values()),
             predictions=bool(self.settings.predictions.events),
             source_tokens=s.source_budget_tokens,
             prompt_tokens=max(
@@ -206,7 +209,7 @@ class App:
         if not budget.capped or self.config.secrets.openai_api_key is None:
             return None
         spend = Spend(**store.reports.spend(self.clock()))
-        return passed_cap(budget, spend, self.run_estimate())
+        return passed_cap(budget, spend, self.run_estimate(store))
 
     async def publish(self, day: date) -> tuple[Published, ...]:
         """Deliver a stored digest to every configured chat channel that lacks it."""
