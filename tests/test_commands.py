@@ -337,3 +337,15 @@ async def test_a_digest_awaiting_approval_is_the_admins_alone(app: App, llm: Fak
         store.approvals.decide(day, SKIPPED, "U1", app.clock())
     skipped = await service.handle(DigestRequest("U2", False, Want.DIGEST))
     assert "was skipped by the admins" in skipped.text
+
+
+async def test_with_approval_on_a_digest_made_on_demand_is_the_admins_until_approved(
+    app: App, llm: FakeOpenAI
+) -> None:
+    service = DigestService(
+        app.wiring.open_store(), app.digest_for, cooldown=timedelta(0), approval=True
+    )
+    refused = await service.handle(DigestRequest("U2", False, Want.DIGEST))
+    assert refused.digest is None and "awaits the admins' approval" in refused.text
+    shown = await service.handle(DigestRequest("U1", True, Want.DIGEST))
+    assert shown.digest is not None  # made once, for the admin's eyes only

@@ -102,6 +102,7 @@ class BotRunner:
                 post_url=wiring.post_url,
                 profiles=channel_profiles(settings, store.profiles),
                 budget=self.app.budget(),
+                approval=settings.approval.enabled,
             )
             self._approver = self.app.approver(store)
             self._delivery_times = lambda: wiring.delivery_times(store)

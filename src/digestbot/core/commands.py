@@ -155,6 +155,7 @@ class DigestService:
         post_url: Callable[[date], str] | None = None,
         profiles: ChannelProfiles | None = None,
         budget: Budget | None = None,
+        approval: bool = False,
     ) -> None:
         self._history = history
         self._make_digest = make_digest
@@ -170,6 +171,7 @@ class DigestService:
         # Each channel's edition, for /digest settings; None where there are no channels.
         self._profiles = profiles
         self._budget = budget or Budget()  # the LLM's caps, shown with the spend
+        self._approval = approval  # [approval] enabled: a digest is public once approved
 
     async def handle_text(
         self, text: str, user: str, is_admin: bool, *, platform: str = "", channel: str = ""
@@ -229,18 +231,20 @@ class DigestService:
                 f"Making a digest costs LLM calls: please try again in {wait.seconds + 1} s."
             )
         try:
-            return await self._make_digest(day, request.force)
+            made = await self._make_digest(day, request.force)
         except DigestbotError as exc:  # a source down, the database busy, a broken prompt
             raise CommandError(f"No digest could be made: {exc}") from exc
+        self._check_approval(request, day)
+        return made
 
     def _check_approval(self, request: DigestRequest, day: date) -> None:
         """A digest awaiting the admins' approval, or skipped by them, is theirs alone to
         see, and not to post in a channel before it is approved."""
         record = self._history.approvals.get(day)
         state = record.state if record else ""
-        if state not in ("pending", "skipped"):
+        if state == "approved" or not (self._approval or state):
             return
-        said = "awaits the admins' approval" if state == "pending" else "was skipped by the admins"
+        said = "was skipped by the admins" if state == "skipped" else "awaits the admins' approval"
         if not request.is_admin:
             raise CommandError(f"The digest of {day} {said}.")
         if request.public:
