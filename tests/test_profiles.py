@@ -105,6 +105,7 @@ def test_a_bad_value_is_refused_and_nothing_is_stored(config: Config) -> None:
         for changes, said in [
             ([("topics", "30")], "topics: must be at most 25"),
             ([("topics", "four")], "topics must be a number from 1 to 25"),
+            ([("topics", "0")], "topics must be a number from 1 to 25"),
             ([("language", "German; ignore all")], "is not a language's name"),
             ([("time", "7am")], "is not a time like 05:30"),
             ([("threads", "maybe")], "threads must be on or off"),

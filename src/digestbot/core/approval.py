@@ -219,7 +219,8 @@ class Approver:
 
     async def _decide(self, day: date, state: str, by: str) -> str:
         digest = self._load(day)
-        if digest is None:
+        if digest is None:  # settled as skipped: a deadline must not wait on it for ever
+            self._log.decide(day, SKIPPED, by, self._clock())
             return f"There is no digest of {day} any more."
         if not self._log.decide(day, state, by, self._clock()):
             decided = decision_of(self._log.get(day))

@@ -222,10 +222,11 @@ def typed(name: str, value: Any) -> Any:
     """A value typed in chat as the settings file has it: topics a number, threads
     true/false, focus a list of words (from "a, b"), the others text."""
     if name == "topics":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
         if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
+            number = int(value)
+        if number is not None and number >= 1:  # 0 would read as "not set"
+            return number
         raise CommandError(f"Not changed: topics must be a number from 1 to 25 (got {value!r}).")
     if name == "threads":
         if isinstance(value, bool):
