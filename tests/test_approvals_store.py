@@ -68,3 +68,24 @@ def test_a_draft_is_recorded_sending_then_sent(tmp_path: Path) -> None:
         approvals.draft_sent(DAY, "slack", "C0000000999", "1700000000.000100")
         (sent,) = approvals.drafts(DAY)
         assert (sent.state, sent.message_id) == ("sent", "1700000000.000100")
+
+
+async def test_a_pending_day_whose_digest_is_gone_is_settled_at_its_deadline(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from digestbot.core.approval import Approver
+
+    async def publish(digest: object) -> tuple:
+        raise AssertionError("nothing to publish")
+
+    with open_store(str(tmp_path / "h.db")) as store:
+        store.approvals.request(DAY, NOW)
+        later = NOW + timedelta(minutes=2)
+        approver = Approver(
+            store.approvals, [], {}, publish, lambda day: None, deadline_minutes=1,
+            clock=lambda: later,
+        )  # fmt: skip
+        await approver.expire()
+        assert store.approvals.pending() == [] and approver.next_deadline() is None
