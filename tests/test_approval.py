@@ -336,7 +336,6 @@ async def test_the_watcher_wakes_at_the_deadline_itself(
     async with setup.bot(lambda: start + timedelta(seconds=time.monotonic() - started)):
         await until(lambda: all(setup.channel_messages().values()), 20)
         await until(setup.drafts_decided, 10)
-    assert runner_module.DEADLINE_CHECK_SECONDS == 60  # the minute was not waited for
 
 
 @pytest.mark.timeout(120)

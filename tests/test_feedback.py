@@ -69,19 +69,13 @@ def make_digest(day: date, post_ids: list[str]) -> Digest:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """The default database of the test's folder with two days' digests delivered, one
-    message per topic. The ledger's own way to say which topic a message shows is not
-    here yet: `deliveries.topic` is set with SQL after mark_sending / mark_sent."""
+    message per topic, each recorded by the ledger with the topic it shows."""
     with open_store(str(tmp_path / "digestbot.db")) as store:
         store.digests.save(make_digest(EARLIER, ["p0"]), None)
         store.digests.save(make_digest(DAY, ["p1", "p2"]), None)
         for day, platform, channel, part, message_id, topic in MESSAGES:
-            store.ledger.mark_sending(day, platform, channel, part, f"key-{part}", "f")
-            store.ledger.mark_sent(day, platform, channel, part, message_id, "f")
-            store.db.execute(
-                "update deliveries set topic = ? where day = ? and platform = ? "
-                "and channel = ? and part = ?",
-                [topic, day.isoformat(), platform, channel, part],
-            )
+            store.ledger.mark_sending(day, platform, channel, part, f"key-{part}", "f", topic)
+            store.ledger.mark_sent(day, platform, channel, part, message_id, "f", topic)
         yield store
 
 

@@ -60,7 +60,7 @@ class App:
 
     async def collect(self) -> Collection:
         """Today's posts from the configured sources, as they are now."""
-        from digestbot.app.sources import uses_reddit_api
+        from digestbot.app.modes import uses_reddit_api
         from digestbot.config.sources import sources_in_force
 
         collection = await collect(self.wiring.sources(), self.clock())

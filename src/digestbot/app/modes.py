@@ -25,9 +25,15 @@ class Modes:
         self.uses_reddit_api, self.uses_llm = uses_reddit_api, uses_llm
 
 
+def uses_reddit_api(config: Config) -> bool:
+    """Whether Reddit is read through its API: both client credentials are set."""
+    secrets = config.secrets
+    return bool(secrets.reddit_client_id and secrets.reddit_client_secret)
+
+
 def modes(config: Config) -> Modes:
     s, secrets = config.settings, config.secrets
-    reddit_api = bool(secrets.reddit_client_id and secrets.reddit_client_secret)
+    reddit_api = uses_reddit_api(config)
     roles = [source.role for source in sources_in_force(s)]
     source = (
         f"{len(roles)} ({roles.count('topics')} for topics, {roles.count('trending')} trending)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from digestbot.app.modes import uses_reddit_api
 from digestbot.config.loader import Config
 from digestbot.config.sources import SourceSettings, sources_in_force
 from digestbot.core.collect import NamedSource
@@ -86,11 +87,6 @@ KINDS: dict[str, Callable[[SourceSettings, Config], Source]] = {
     "arxiv": _arxiv,
     "hackernews": _hackernews,
 }
-
-
-def uses_reddit_api(config: Config) -> bool:
-    secrets = config.secrets
-    return bool(secrets.reddit_client_id and secrets.reddit_client_secret)
 
 
 def open_sources(config: Config) -> list[NamedSource]:

@@ -4,8 +4,6 @@ Without a `[[sources]]` table the blog's own pair is read, as `[reddit]` says: i
 subreddit's top posts of the day for topics, its trending subreddit for trending titles.
 """
 
-from urllib.parse import urlsplit
-
 from digestbot.config import rules
 from digestbot.config.fields import Section, field
 
@@ -66,6 +64,8 @@ class SourceSettings(Section):
         if self.kind == "reddit":
             return f"r/{self.subreddit}"
         if self.kind == "feed":
+            from urllib.parse import urlsplit  # only a feed's name needs it: not at start
+
             return (urlsplit(self.url).hostname or self.url).removeprefix("www.")
         if self.kind == "arxiv":
             return f"arXiv {self.category}"
