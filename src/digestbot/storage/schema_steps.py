@@ -124,6 +124,9 @@ def team(db: Tables) -> None:
         pk=("platform", "channel", "message_id", "user", "emoji"),
     )
     db["votes"].create_index(["day"])
+    # A reaction names a message: every reaction in the team's channels is looked up so.
+    db["votes"].create_index(["platform", "message_id"])
+    db["deliveries"].create_index(["platform", "message_id"])
     db["votes"].create_index(["post_id"])
     # Channel profiles set by admins in chat: the fields set (JSON), over the file's.
     db["channel_profiles"].create(
