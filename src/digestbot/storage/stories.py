@@ -26,7 +26,7 @@ _EDITION_POSTS = (
     "from editions e, json_each(e.digest, '$.topics') t where e.day != :day "
     "union select json_extract(a.value, '$.id') from editions e, "
     "json_each(e.digest, '$.topics') t, json_each(t.value, '$.also') a where e.day != :day) "
-    "where true"
+    "where id in (select value from json_each(:ids))"
 )
 
 
@@ -101,7 +101,7 @@ class Stories:
             f"select post_id as id from digest_topics where day != :day and post_id in {wanted} "
             "union select j.value from digest_topics t, json_each(t.also) j "
             f"where t.also != '' and t.day != :day and j.value in {wanted} "
-            f"union {_EDITION_POSTS} and id in {wanted}",
+            f"union {_EDITION_POSTS}",
             {"ids": json.dumps([row["id"] for row in known]), "day": day.isoformat()},
         )
         return frozenset(row["id"] for row in rows)
