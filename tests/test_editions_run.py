@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from digestbot.app.digests import App
 from digestbot.config import loader
 from tests.conftest import DISCORD_CHANNELS, EXAMPLE, SLACK_CHANNELS, ConfigFactory, run_cli
 from tests.fakes.discord import FakeDiscord
@@ -106,17 +107,21 @@ async def test_digest_asked_in_a_channel_answers_with_its_edition(
     assert len(asked.digest.topics) == 2 and len(other.digest.topics) == 5
 
 
-async def test_an_editions_own_topic_is_not_shown_again_the_next_day(
-    make_config: ConfigFactory, tmp_path: Path
-) -> None:
-    from digestbot.app.digests import App
-
+def focused_on_saturation(make_config: ConfigFactory) -> App:
+    """Headline editions for both Slack channels, one of them of a single topic about
+    "saturation" (the example day's lowest ranked post)."""
     config = make_config(llm_key=False)
     assert config.path is not None
     profile = f"\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS)}\n"
     profile += f'\n[channels."{GERMAN}"]\ntopics = 1\nfocus = "saturation"\n'
     Path(config.path).write_text(Path(config.path).read_text() + profile)
-    app = App(loader.load(config.path, env_file=None))
+    return App(loader.load(config.path, env_file=None))
+
+
+async def test_an_editions_own_topic_is_not_shown_again_the_next_day(
+    make_config: ConfigFactory, tmp_path: Path
+) -> None:
+    app = focused_on_saturation(make_config)
     first = await app.generate(replay_file=EXAMPLE, post=False)
     (own,) = first.digest.edition_for("slack", GERMAN).topics
     assert "saturation" in own.title and own not in first.digest.topics  # the edition's alone
@@ -152,13 +157,7 @@ def test_a_profile_of_a_channel_the_digest_does_not_go_to_costs_nothing(
 async def test_no_trending_title_repeats_a_topic_of_an_edition(
     make_config: ConfigFactory, tmp_path: Path
 ) -> None:
-    from digestbot.app.digests import App
-
-    config = make_config(llm_key=False)
-    assert config.path is not None
-    profile = f"\n[slack]\nchannels = {json.dumps(SLACK_CHANNELS)}\n"
-    profile += f'\n[channels."{GERMAN}"]\ntopics = 1\nfocus = "saturation"\n'
-    Path(config.path).write_text(Path(config.path).read_text() + profile)
+    app = focused_on_saturation(make_config)
     document = json.loads(EXAMPLE.read_text())
     retold = {**document["trending"][0], "id": "t-retold"}
     document["trending"].insert(
@@ -166,7 +165,6 @@ async def test_no_trending_title_repeats_a_topic_of_an_edition(
     )
     day = tmp_path / "day.json"
     day.write_text(json.dumps(document))
-    app = App(loader.load(config.path, env_file=None))
     digest = (await app.generate(replay_file=day, post=False)).digest
     assert "saturation" in digest.edition_for("slack", GERMAN).topics[0].title
     assert "t-retold" not in {t.post_id for t in digest.trending}
