@@ -90,7 +90,6 @@ async def test_digest_asked_in_a_channel_answers_with_its_edition(
 ) -> None:
     from datetime import date, timedelta
 
-    from digestbot.app.digests import App
     from digestbot.core.commands import DigestService
 
     config = configured(make_config, discord=discord_api, slack=slack_api)
@@ -147,8 +146,6 @@ def test_a_profile_of_a_channel_the_digest_does_not_go_to_costs_nothing(
     result = run_cli("--config", str(config.path), "generate", "--from", str(EXAMPLE), "--no-post")
     assert result.exit_code == 0, result.output
     assert not any("in German" in message for message in system_messages(llm))
-    from digestbot.app.digests import App
-
     app = App(loader.load(config.path, env_file=None))
     with app.wiring.open_store() as store:
         assert app.wiring.delivery_times(store) == ["05:30"]
